@@ -4,7 +4,8 @@
  */
 
 /** Finding kinds; these names are a contract (DESIGN.md). */
-export type FindingKind = 'stuck-pending' | 'failed-state' | 'concurrency-hog' | 'recursive-loop' | 'pc-spillover';
+export type FindingKind =
+  'stuck-pending' | 'failed-state' | 'concurrency-hog' | 'recursive-loop' | 'pc-spillover';
 
 /** How urgently a human should look. */
 export type Severity = 'critical' | 'warning' | 'info';

@@ -52,7 +52,11 @@ export interface StateChange {
 }
 
 /** Converts a finding into what is kept of it, stamped with when it was seen and notified. */
-export function toStoredFinding(finding: Finding, firstSeenAt: string, lastNotifiedAt: string): StoredFinding {
+export function toStoredFinding(
+  finding: Finding,
+  firstSeenAt: string,
+  lastNotifiedAt: string,
+): StoredFinding {
   return {
     fingerprint: finding.fingerprint,
     kind: finding.kind,
