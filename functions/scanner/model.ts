@@ -80,6 +80,14 @@ export interface Finding {
   readonly fingerprint: string;
   /** ISO-8601 time the problem began, when the evidence tells (e.g. when Pending started). */
   readonly since?: string;
+  /** Console pages that show the evidence (the function, the metric graph behind the finding). */
+  readonly links?: readonly FindingLink[];
+}
+
+/** A console page a human can open to check a finding. */
+export interface FindingLink {
+  readonly label: string;
+  readonly url: string;
 }
 
 /** A remediation the sentinel decided on (issue 4 fills these in). */
@@ -132,6 +140,14 @@ export interface ScanReport {
   readonly actions: readonly Action[];
   readonly errors: readonly ScanError[];
   readonly stats: ScanStats;
+}
+
+/**
+ * Sends AWS calls within the run's request budget: waits for its rate limit, retries throttling with
+ * backoff, and counts every call by operation name (implemented by RequestBudget).
+ */
+export interface CallBudget {
+  call<T>(operation: string, send: () => Promise<T>): Promise<T>;
 }
 
 /** Source of time for everything that waits or stamps: real in Lambda, virtual in the simulator and tests. */
