@@ -68,3 +68,13 @@ export function toStoredFinding(
     lastNotifiedAt,
   };
 }
+
+/** Where a run's memory lives between runs (DynamoDB in production). */
+export interface StateStore {
+  /** Reads what earlier runs left, with any unconfirmed alert's state change already applied. */
+  load(): Promise<PreviousState>;
+  /** Saves this run's change; the alert (if any) first, so that publishing it can be retried. */
+  save(change: StateChange): Promise<void>;
+  /** Records that an alert was published, so no later run sends it again. */
+  markDelivered(alertId: string): Promise<void>;
+}

@@ -1,0 +1,97 @@
+import {
+  DEFAULT_SETTINGS,
+  SettingsError,
+  parseSettings,
+  schedulePeriodMinutes,
+} from '../../../functions/scanner/settings';
+
+function problemsOf(raw: Record<string, unknown>): string[] {
+  try {
+    parseSettings(raw);
+  } catch (error) {
+    if (error instanceof SettingsError) return error.problems.map((p) => p.key);
+    throw error;
+  }
+  return [];
+}
+
+describe('parseSettings', () => {
+  test('no keys at all gives the documented defaults', () => {
+    expect(parseSettings({})).toEqual(DEFAULT_SETTINGS);
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      schedule: 'rate(5 minutes)',
+      pendingMinutes: 6,
+      ignoreTag: 'lambda-sentinel:ignore',
+      renotifyHours: 24,
+      getFunctionRps: 20,
+      controlPlaneRps: 3,
+    });
+  });
+
+  test('reads -c strings the way the CDK CLI passes them', () => {
+    const settings = parseSettings({
+      alertEmails: 'ops@example.com, oncall@example.org,ops@example.com',
+      pendingMinutes: '10',
+      renotifyHours: '0.5',
+      schedule: 'rate(1 minute)',
+    });
+    expect(settings.alertEmails).toEqual(['ops@example.com', 'oncall@example.org']);
+    expect(settings.pendingMinutes).toBe(10);
+    expect(settings.renotifyHours).toBe(0.5);
+    expect(settings.schedule).toBe('rate(1 minute)');
+  });
+
+  test('reads cdk.json values (numbers, arrays)', () => {
+    const settings = parseSettings({ alertEmails: ['a@example.com'], pendingMinutes: 8 });
+    expect(settings.alertEmails).toEqual(['a@example.com']);
+    expect(settings.pendingMinutes).toBe(8);
+  });
+
+  test('one error names every bad key, its value and what is allowed', () => {
+    expect.assertions(5);
+    try {
+      parseSettings(
+        { pendingMinutes: '-1', alertEmails: 'not-an-email', schedule: 'sometimes' },
+        'CDK context',
+      );
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('Invalid lambda-sentinel CDK context (3)');
+      expect(message).toContain('pendingMinutes="-1": a number of minutes > 0');
+      expect(message).toContain('alertEmails="not-an-email": comma-separated e-mail addresses');
+      expect(message).toContain('schedule="sometimes": an EventBridge schedule expression');
+      expect((error as Error).name).toBe('SettingsError');
+    }
+  });
+
+  test.each([
+    ['rate(5 minute)', false],
+    ['rate(1 minutes)', false],
+    ['rate(0 minutes)', false],
+    ['rate(2 hours)', true],
+    ['cron(0/5 * * * ? *)', true],
+    ['cron(* * *)', false],
+  ])('schedule %s valid: %s', (schedule, valid) => {
+    expect(problemsOf({ schedule })).toEqual(valid ? [] : ['schedule']);
+  });
+
+  test.each([
+    ['ignoreTag', 'aws:reserved'],
+    ['ignoreTag', 'has#hash'],
+    ['renotifyHours', '0'],
+    ['getFunctionRps', '101'],
+    ['controlPlaneRps', '16'],
+    ['sweepMinutes', 'soon'],
+  ])('%s=%s is rejected', (key, value) => {
+    expect(problemsOf({ [key]: value })).toEqual([key]);
+  });
+});
+
+describe('schedulePeriodMinutes', () => {
+  test('converts rate expressions and leaves cron unknown', () => {
+    expect(schedulePeriodMinutes('rate(5 minutes)')).toBe(5);
+    expect(schedulePeriodMinutes('rate(2 hours)')).toBe(120);
+    expect(schedulePeriodMinutes('rate(1 day)')).toBe(1440);
+    expect(schedulePeriodMinutes('cron(0 * * * ? *)')).toBeUndefined();
+  });
+});
