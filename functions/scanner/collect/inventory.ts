@@ -1,0 +1,265 @@
+import {
+  GetFunctionCommand,
+  ListFunctionsCommand,
+  type FunctionConfiguration,
+  type GetFunctionResponse,
+  type LambdaClient,
+  type TagsError,
+} from '@aws-sdk/client-lambda';
+import {
+  systemClock,
+  type CallBudget,
+  type Clock,
+  type FunctionDetail,
+  type FunctionSnapshot,
+  type ScanError,
+} from '../model';
+import type { SentinelSettings } from '../settings';
+import { selectCandidates, type Candidate } from './candidates';
+
+/** What one inventory needs: the Lambda client, the run's request budget, settings and the previous run's notes. */
+export interface InventoryInput {
+  readonly lambda: LambdaClient;
+  readonly budget: CallBudget;
+  readonly settings: SentinelSettings;
+  /** Epoch milliseconds of this run. */
+  readonly now: number;
+  readonly previous: { readonly lastRunAt?: string; readonly watchedFunctions: readonly string[] };
+  /** Epoch milliseconds after which no GetFunction starts; the candidates left are reported unchecked. */
+  readonly deadline?: number;
+  /**
+   * Time source for the deadline and for stamping details (give the run's clock in simulations).
+   * @default systemClock
+   */
+  readonly clock?: Clock;
+}
+
+/** The account's functions as this run saw them. */
+export interface Inventory {
+  /** Every function listed (plus watched ones read by name), minus ignored ones; `detail` set where checked. */
+  readonly functions: FunctionSnapshot[];
+  /** False when ListFunctions failed part-way: functions after that point are missing. */
+  readonly inventoryComplete: boolean;
+  /** Checked functions that carry `settings.ignoreTag`, left out of `functions`. */
+  readonly ignoredFunctions: string[];
+  /** Functions GetFunction answered for this run, and why each was chosen, in order of urgency. */
+  readonly checked: Candidate[];
+  /** Candidates not checked because the deadline passed; watched ones among them stay unassessed. */
+  readonly unchecked: Candidate[];
+  /** What went wrong, phase `collect`; the inventory is still usable. */
+  readonly errors: ScanError[];
+}
+
+/** ListFunctions returns at most 50 functions a page. */
+export const LIST_PAGE_SIZE = 50;
+
+/**
+ * Most GetFunction calls in flight at once. The request budget sets the pace; this bounds the callers
+ * queued in it, and never exceeds one second's worth of the rate, so a check that passed the deadline
+ * test starts at most about a second after it.
+ */
+export const CHECK_CONCURRENCY = 10;
+
+type CheckOutcome =
+  | { readonly kind: 'read'; readonly response: GetFunctionResponse; readonly checkedAt: number }
+  | { readonly kind: 'failed'; readonly error: unknown }
+  | { readonly kind: 'past-deadline' };
+
+/**
+ * Lists every function ($LATEST only, which is where state lives) and reads state, reserved concurrency and
+ * tags with GetFunction for this run's candidates only. A failed list, a function deleted mid-scan, or a
+ * check still throttled after retries is recorded in `errors`, and the inventory carries on without it.
+ */
+export async function collectInventory(input: InventoryInput): Promise<Inventory> {
+  const { lambda, budget, settings, now, previous } = input;
+  const clock = input.clock ?? systemClock;
+  const errors: ScanError[] = [];
+
+  const listing = await listFunctions(lambda, budget);
+  if (listing.error) errors.push(listing.error);
+  const functions = new Map(listing.functions.map((fn) => [fn.functionName, fn]));
+
+  const candidates = selectCandidates({
+    listed: listing.functions,
+    inventoryComplete: listing.complete,
+    watchedFunctions: previous.watchedFunctions,
+    ...(previous.lastRunAt !== undefined ? { lastRunAt: previous.lastRunAt } : {}),
+    now,
+    settings,
+  });
+
+  const concurrency = Math.min(CHECK_CONCURRENCY, Math.ceil(settings.getFunctionRps));
+  const outcomes = await mapWithConcurrency(candidates, concurrency, (candidate) =>
+    checkFunction(candidate.functionName, input, clock),
+  );
+
+  const checked: Candidate[] = [];
+  const unchecked: Candidate[] = [];
+  const ignoredFunctions: string[] = [];
+  const tagsUnread: { functionName: string; tagsError: TagsError }[] = [];
+  candidates.forEach((candidate, index) => {
+    const outcome = outcomes[index] ?? { kind: 'past-deadline' };
+    const name = candidate.functionName;
+    if (outcome.kind === 'past-deadline') {
+      unchecked.push(candidate);
+    } else if (outcome.kind === 'failed') {
+      // Deleted between list and check: there is nothing left to scan.
+      if (errorName(outcome.error) === 'ResourceNotFoundException') functions.delete(name);
+      errors.push(scanError('GetFunction', outcome.error, name));
+    } else {
+      const snapshot = withDetail(functions.get(name), outcome.response, outcome.checkedAt);
+      if (!snapshot) return;
+      checked.push(candidate);
+      const { TagsError: tagsError } = outcome.response;
+      if (tagsError) tagsUnread.push({ functionName: name, tagsError });
+      if (Object.hasOwn(snapshot.detail.tags, settings.ignoreTag)) {
+        functions.delete(name);
+        ignoredFunctions.push(name);
+      } else {
+        functions.set(name, snapshot);
+      }
+    }
+  });
+
+  const [firstUnread] = tagsUnread;
+  if (firstUnread) {
+    errors.push({
+      phase: 'collect',
+      source: 'GetFunction',
+      code: firstUnread.tagsError.ErrorCode ?? 'TagsError',
+      message:
+        `GetFunction returned no tags for ${describeNames(tagsUnread.map((t) => t.functionName))}, so ` +
+        `${settings.ignoreTag} cannot be honoured for them (does the role allow lambda:ListTags?): ` +
+        (firstUnread.tagsError.Message ?? ''),
+    });
+  }
+  if (unchecked.length > 0) {
+    errors.push({
+      phase: 'collect',
+      source: 'GetFunction',
+      code: 'DeadlineReached',
+      message: `The run's deadline passed before ${describeNames(unchecked.map((c) => c.functionName))} could be checked.`,
+    });
+  }
+
+  return {
+    functions: [...functions.values()],
+    inventoryComplete: listing.complete,
+    ignoredFunctions,
+    checked,
+    unchecked,
+    errors,
+  };
+}
+
+async function listFunctions(
+  lambda: LambdaClient,
+  budget: CallBudget,
+): Promise<{ functions: FunctionSnapshot[]; complete: boolean; error?: ScanError }> {
+  const functions: FunctionSnapshot[] = [];
+  let marker: string | undefined;
+  try {
+    do {
+      const page = await budget.call('ListFunctions', () =>
+        lambda.send(new ListFunctionsCommand({ Marker: marker, MaxItems: LIST_PAGE_SIZE })),
+      );
+      for (const configuration of page.Functions ?? []) {
+        const snapshot = toSnapshot(configuration);
+        if (snapshot) functions.push(snapshot);
+      }
+      marker = page.NextMarker;
+    } while (marker);
+    return { functions, complete: true };
+  } catch (error) {
+    return { functions, complete: false, error: scanError('ListFunctions', error) };
+  }
+}
+
+async function checkFunction(
+  functionName: string,
+  input: InventoryInput,
+  clock: Clock,
+): Promise<CheckOutcome> {
+  if (input.deadline !== undefined && clock.now() > input.deadline) return { kind: 'past-deadline' };
+  try {
+    const response = await input.budget.call('GetFunction', () =>
+      input.lambda.send(new GetFunctionCommand({ FunctionName: functionName })),
+    );
+    return { kind: 'read', response, checkedAt: clock.now() };
+  } catch (error) {
+    return { kind: 'failed', error };
+  }
+}
+
+/** The fields ListFunctions and GetFunction share; the state fields are left to GetFunction's detail. */
+function toSnapshot(configuration: FunctionConfiguration): FunctionSnapshot | undefined {
+  if (!configuration.FunctionName) return undefined;
+  return {
+    functionName: configuration.FunctionName,
+    functionArn: configuration.FunctionArn ?? '',
+    lastModified: configuration.LastModified ?? '',
+    runtime: configuration.Runtime,
+    packageType: configuration.PackageType,
+    kmsKeyArn: configuration.KMSKeyArn,
+    fileSystemArns: configuration.FileSystemConfigs?.flatMap((fs) => (fs.Arn ? [fs.Arn] : [])),
+    vpcSubnetIds: configuration.VpcConfig?.SubnetIds,
+  };
+}
+
+/** GetFunction's configuration is the fresher one, and the only one for a watched function the list missed. */
+function withDetail(
+  listed: FunctionSnapshot | undefined,
+  response: GetFunctionResponse,
+  checkedAt: number,
+): (FunctionSnapshot & { readonly detail: FunctionDetail }) | undefined {
+  const configuration = response.Configuration;
+  const base = (configuration && toSnapshot(configuration)) ?? listed;
+  if (!base) return undefined;
+  const detail: FunctionDetail = {
+    state: configuration?.State,
+    stateReason: configuration?.StateReason,
+    stateReasonCode: configuration?.StateReasonCode,
+    lastUpdateStatus: configuration?.LastUpdateStatus,
+    lastUpdateStatusReason: configuration?.LastUpdateStatusReason,
+    lastUpdateStatusReasonCode: configuration?.LastUpdateStatusReasonCode,
+    reservedConcurrency: response.Concurrency?.ReservedConcurrentExecutions,
+    tags: response.Tags ?? {},
+    checkedAt: new Date(checkedAt).toISOString(),
+  };
+  return { ...base, detail };
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; results keep the items' order. */
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  const queue = items.entries();
+  const worker = async () => {
+    for (const [index, item] of queue) results[index] = await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}
+
+function scanError(source: string, error: unknown, functionName?: string): ScanError {
+  return {
+    phase: 'collect',
+    source,
+    ...(functionName !== undefined ? { functionName } : {}),
+    code: errorName(error),
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+function describeNames(names: readonly string[], shown = 10): string {
+  const count = `${names.length} function${names.length === 1 ? '' : 's'}`;
+  const listed = names.slice(0, shown).join(', ');
+  return names.length > shown ? `${count} (${listed}, ...)` : `${count} (${listed})`;
+}
