@@ -1,0 +1,245 @@
+import type { Finding, Severity } from '../model';
+import type { PendingAlert, StoredFinding } from '../state/state-model';
+import type { AlertPlan, Reminder } from './plan-alert';
+
+/** SNS rejects a Publish whose subject and message together exceed 256 KiB of UTF-8. */
+export const SNS_PUBLISH_LIMIT_BYTES = 262_144;
+
+/** Version of the machine-readable alert document; it changes when a field changes meaning or goes away. */
+export const ALERT_SCHEMA_VERSION = 1;
+
+/** Where and when the alert is raised, and the id it is published (at most once) under. */
+export interface AlertContext {
+  /** The scanned account, named in the subject and the body. */
+  readonly accountId: string;
+  /** The scanned region, named in the subject and the body. */
+  readonly region: string;
+  /** Epoch milliseconds of the run. */
+  readonly now: number;
+  /** Unique per run; becomes PendingAlert.id. */
+  readonly alertId: string;
+}
+
+type Section = 'new' | 'reminder' | 'resolved';
+
+/** One finding as the alert shows it, rendered once and reused while the message is fitted to the size limit. */
+interface Entry {
+  readonly section: Section;
+  readonly severity: Severity;
+  readonly label: string;
+  readonly fingerprint: string;
+  readonly text: string;
+  readonly document: object;
+}
+
+interface Counts {
+  readonly new: number;
+  readonly reminders: number;
+  readonly resolved: number;
+}
+
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, warning: 1, info: 2 };
+const SECTION_RANK: Readonly<Record<Section, number>> = { new: 0, reminder: 1, resolved: 2 };
+
+/** Turns a plan into the SNS message to publish, or undefined when there is nothing new to say. */
+export function renderAlert(plan: AlertPlan, context: AlertContext): PendingAlert | undefined {
+  const counts: Counts = {
+    new: plan.newFindings.length,
+    reminders: plan.reminders.length,
+    resolved: plan.resolved.length,
+  };
+  if (counts.new + counts.reminders + counts.resolved === 0) return undefined;
+
+  const subject = renderSubject(plan, counts, context);
+  const entries = rankEntries(plan, context.now);
+  const compose = (shown: number): string =>
+    composeMessage(entries.slice(0, shown), entries.length - shown, counts, context);
+  const fits = (message: string): boolean =>
+    Buffer.byteLength(subject, 'utf8') + Buffer.byteLength(message, 'utf8') < SNS_PUBLISH_LIMIT_BYTES;
+
+  let message = compose(entries.length);
+  if (!fits(message)) {
+    // The most entries, in rank order, that still fit; the least severe are the ones left out.
+    let low = 0;
+    let high = entries.length - 1;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (fits(compose(middle))) low = middle;
+      else high = middle - 1;
+    }
+    message = compose(low);
+  }
+  return { id: context.alertId, subject, message, createdAt: new Date(context.now).toISOString() };
+}
+
+function renderSubject(plan: AlertPlan, counts: Counts, context: AlertContext): string {
+  const parts = [
+    counts.new > 0 ? `${counts.new} new` : '',
+    counts.reminders > 0 ? plural(counts.reminders, 'reminder') : '',
+    counts.resolved > 0 ? `${counts.resolved} resolved` : '',
+  ].filter((part) => part !== '');
+  const critical = plan.newFindings.some((finding) => finding.severity === 'critical') ? '[CRITICAL] ' : '';
+  // SNS requires fewer than 100 characters and no line breaks or control characters.
+  return oneLine(
+    `${critical}lambda-sentinel ${context.accountId} ${context.region}: ${parts.join(', ')}`,
+  ).slice(0, 99);
+}
+
+/** Every finding the alert mentions, in the order they are kept when the message must shrink. */
+function rankEntries(plan: AlertPlan, now: number): Entry[] {
+  const entries = [
+    ...plan.newFindings.map((finding) => findingEntry('new', finding, undefined, now)),
+    ...plan.reminders.map((reminder) => findingEntry('reminder', reminder.finding, reminder, now)),
+    ...plan.resolved.map(resolvedEntry),
+  ];
+  // Open problems before resolved ones, then the most severe, then new before reminders.
+  return entries.sort(
+    (a, b) =>
+      Number(a.section === 'resolved') - Number(b.section === 'resolved') ||
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      SECTION_RANK[a.section] - SECTION_RANK[b.section] ||
+      a.label.localeCompare(b.label) ||
+      a.fingerprint.localeCompare(b.fingerprint),
+  );
+}
+
+function findingEntry(
+  section: Section,
+  finding: Finding,
+  reminder: Reminder | undefined,
+  now: number,
+): Entry {
+  const label = functionLabel(finding);
+  const openSince = finding.since ?? reminder?.previous.firstSeenAt ?? new Date(now).toISOString();
+  const lines = [
+    `[${finding.severity.toUpperCase()}] ${finding.kind} on ${label}${reminder ? ' (still open)' : ''}`,
+    `  ${oneLine(finding.summary)}`,
+    `  Since: ${openSince}${ago(openSince, now)}`,
+    ...(reminder
+      ? [`  Last alerted: ${reminder.previous.lastNotifiedAt}${ago(reminder.previous.lastNotifiedAt, now)}`]
+      : []),
+    '  Evidence:',
+    ...Object.entries(finding.evidence).map(([key, value]) => `    ${key}: ${evidenceValue(value)}`),
+    '  What to do:',
+    ...finding.guidance.split('\n').map((line) => `    ${line.trimEnd()}`),
+    ...(finding.links && finding.links.length > 0
+      ? ['  Links:', ...finding.links.map((link) => `    ${oneLine(link.label)}: ${link.url}`)]
+      : []),
+    `  Fingerprint: ${finding.fingerprint}`,
+  ];
+  return {
+    section,
+    severity: finding.severity,
+    label,
+    fingerprint: finding.fingerprint,
+    text: lines.join('\n'),
+    document: {
+      fingerprint: finding.fingerprint,
+      kind: finding.kind,
+      functionName: finding.functionName,
+      qualifier: finding.qualifier,
+      severity: finding.severity,
+      summary: finding.summary,
+      since: finding.since,
+      firstSeenAt: reminder?.previous.firstSeenAt ?? new Date(now).toISOString(),
+      lastNotifiedAt: reminder?.previous.lastNotifiedAt,
+      evidence: finding.evidence,
+      guidance: finding.guidance,
+      links: finding.links ?? [],
+    },
+  };
+}
+
+function resolvedEntry(stored: StoredFinding): Entry {
+  const label = functionLabel(stored);
+  return {
+    section: 'resolved',
+    severity: stored.severity,
+    label,
+    fingerprint: stored.fingerprint,
+    text: `  - [${stored.severity}] ${stored.kind} on ${label}: ${oneLine(stored.summary)} (open since ${stored.firstSeenAt})`,
+    document: stored,
+  };
+}
+
+function composeMessage(
+  shown: readonly Entry[],
+  hidden: number,
+  counts: Counts,
+  context: AlertContext,
+): string {
+  const generatedAt = new Date(context.now).toISOString();
+  const inSection = (section: Section): Entry[] => shown.filter((entry) => entry.section === section);
+  const newEntries = inSection('new');
+  const reminderEntries = inSection('reminder');
+  const resolvedEntries = inSection('resolved');
+
+  const text = [
+    `lambda-sentinel checked the Lambda functions of AWS account ${context.accountId} in ${context.region} at ${generatedAt}.`,
+    `${counts.new} new, ${plural(counts.reminders, 'reminder')}, ${counts.resolved} resolved. Most severe first.`,
+    ...section('NEW FINDINGS', counts.new, newEntries, '\n\n'),
+    ...section('REMINDERS: STILL OPEN', counts.reminders, reminderEntries, '\n\n'),
+    ...section('RESOLVED', counts.resolved, resolvedEntries, '\n'),
+    ...(hidden > 0
+      ? [
+          '',
+          `... and ${hidden} more ${hidden === 1 ? 'finding' : 'findings'} not shown (lowest severity left out first).`,
+        ]
+      : []),
+    '',
+    `Alert ${context.alertId}, generated ${generatedAt} by lambda-sentinel.`,
+  ].join('\n');
+
+  const document = JSON.stringify({
+    schemaVersion: ALERT_SCHEMA_VERSION,
+    alertId: context.alertId,
+    account: context.accountId,
+    region: context.region,
+    generatedAt,
+    counts,
+    truncated: hidden,
+    new: newEntries.map((entry) => entry.document),
+    reminders: reminderEntries.map((entry) => entry.document),
+    resolved: resolvedEntries.map((entry) => entry.document),
+  });
+  // SNS sends `default` to every protocol without a key of its own (email-json, sqs, lambda, https, ...), and
+  // counts every copy against the 256 KiB limit: two copies leave room for three times as many findings as six.
+  return JSON.stringify({ default: document, email: text });
+}
+
+function section(title: string, total: number, entries: readonly Entry[], separator: string): string[] {
+  if (total === 0) return [];
+  const heading = `${title} (${entries.length < total ? `showing ${entries.length} of ${total}` : total})`;
+  return ['', heading, '='.repeat(heading.length), entries.map((entry) => entry.text).join(separator)];
+}
+
+function functionLabel(finding: Pick<Finding, 'functionName' | 'qualifier'>): string {
+  return finding.qualifier !== undefined
+    ? `${finding.functionName}:${finding.qualifier}`
+    : finding.functionName;
+}
+
+function evidenceValue(value: Finding['evidence'][string]): string {
+  if (typeof value === 'string') return oneLine(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value.map(oneLine).join(', ');
+}
+
+function ago(isoTime: string, now: number): string {
+  const minutes = Math.floor((now - Date.parse(isoTime)) / 60_000);
+  if (!Number.isFinite(minutes) || minutes < 0) return '';
+  if (minutes < 120) return ` (${plural(minutes, 'minute')} ago)`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? ` (${plural(hours, 'hour')} ago)` : ` (${plural(Math.floor(hours / 24), 'day')} ago)`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function oneLine(value: string): string {
+  return value
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}

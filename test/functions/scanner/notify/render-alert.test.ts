@@ -1,0 +1,171 @@
+import type { AlertPlan } from '../../../../functions/scanner/notify/plan-alert';
+import { renderAlert, SNS_PUBLISH_LIMIT_BYTES } from '../../../../functions/scanner/notify/render-alert';
+import type { PendingAlert } from '../../../../functions/scanner/state/state-model';
+import { ALERT_NOW, hoursAgo, pendingFinding, storedFinding } from '../../../support/finding-builders';
+
+const context = { accountId: '123456789012', region: 'eu-west-1', now: ALERT_NOW, alertId: 'run-42' };
+
+function alertPlan(parts: Partial<AlertPlan>): AlertPlan {
+  return { newFindings: [], reminders: [], resolved: [], stillOpen: [], upsert: [], remove: [], ...parts };
+}
+
+interface AlertDocument {
+  schemaVersion: number;
+  account: string;
+  region: string;
+  generatedAt: string;
+  counts: { new: number; reminders: number; resolved: number };
+  truncated: number;
+  new: { functionName: string; severity: string; evidence: Record<string, unknown> }[];
+  reminders: { functionName: string; lastNotifiedAt: string }[];
+  resolved: { functionName: string }[];
+}
+
+function decode(alert: PendingAlert): {
+  protocols: Record<string, string>;
+  text: string;
+  document: AlertDocument;
+} {
+  const protocols = JSON.parse(alert.message) as Record<string, string>;
+  return {
+    protocols,
+    text: protocols.email ?? '',
+    document: JSON.parse(protocols.default ?? '{}') as AlertDocument,
+  };
+}
+
+function render(plan: AlertPlan): PendingAlert {
+  const alert = renderAlert(plan, context);
+  if (!alert) throw new Error('expected an alert');
+  return alert;
+}
+
+const loop = pendingFinding('orders-api', {
+  kind: 'recursive-loop',
+  qualifier: 'live',
+  severity: 'critical',
+  summary: 'Lambda stopped a recursive loop through SQS',
+  evidence: { recursiveInvocationsDropped: 1234, loopDetection: true, queues: ['orders', 'retries'] },
+  guidance:
+    'Find the trigger that sends the function its own output.\nBreak the loop, then set the concurrency back.',
+  fingerprint: 'recursive-loop:orders-api:live',
+});
+const mixedPlan = alertPlan({
+  newFindings: [pendingFinding('billing'), loop],
+  reminders: [{ finding: pendingFinding('reports'), previous: storedFinding('reports', 25) }],
+  resolved: [storedFinding('legacy', 3)],
+});
+
+describe('renderAlert', () => {
+  it('says nothing when no finding is new, due or resolved', () => {
+    expect(renderAlert(alertPlan({ stillOpen: [storedFinding('orders-api')] }), context)).toBeUndefined();
+  });
+
+  it('names account, region and counts in the subject, marking a new critical finding', () => {
+    expect(render(mixedPlan).subject).toBe(
+      '[CRITICAL] lambda-sentinel 123456789012 eu-west-1: 2 new, 1 reminder, 1 resolved',
+    );
+    expect(render(alertPlan({ resolved: [storedFinding('legacy')] })).subject).toBe(
+      'lambda-sentinel 123456789012 eu-west-1: 1 resolved',
+    );
+  });
+
+  it('does not mark the subject critical for a critical reminder alone', () => {
+    const alert = render(
+      alertPlan({ reminders: [{ finding: loop, previous: storedFinding('orders-api', 30) }] }),
+    );
+
+    expect(alert.subject).toBe('lambda-sentinel 123456789012 eu-west-1: 1 reminder');
+  });
+
+  it('keeps the subject under 100 characters and on one line, whatever it is given', () => {
+    const many = Array.from({ length: 12345 }, (_, index) =>
+      pendingFinding(`fn-${index}`, { severity: 'critical' }),
+    );
+    const alert = renderAlert(alertPlan({ newFindings: many.slice(0, 20) }), {
+      ...context,
+      region: 'ap-southeast-7\nX-Injected: yes',
+      accountId: '123456789012'.repeat(6),
+    });
+
+    expect(alert?.subject.length).toBeLessThan(100);
+    expect(alert?.subject).not.toMatch(/\p{Cc}/u);
+    expect(alert?.subject.startsWith('[CRITICAL] lambda-sentinel')).toBe(true);
+  });
+
+  it('tells the on-call engineer which function, what is wrong, the evidence, what to do and where to look', () => {
+    const { text } = decode(render(mixedPlan));
+
+    expect(text).toContain('[CRITICAL] recursive-loop on orders-api:live');
+    expect(text).toContain('Lambda stopped a recursive loop through SQS');
+    expect(text).toContain('recursiveInvocationsDropped: 1234');
+    expect(text).toContain('loopDetection: true');
+    expect(text).toContain('queues: orders, retries');
+    expect(text).toContain('Since: ' + hoursAgo(0.7) + ' (42 minutes ago)');
+    expect(text).toContain(
+      '    Find the trigger that sends the function its own output.\n    Break the loop',
+    );
+    expect(text).toContain(
+      'Function in the Lambda console: https://eu-west-1.console.aws.amazon.com/lambda/home?region=eu-west-1#/functions/orders-api',
+    );
+    expect(text).toContain('account 123456789012 in eu-west-1');
+  });
+
+  it('lists the most severe first, then reminders, then one line per resolved finding', () => {
+    const { text } = decode(render(mixedPlan));
+    const position = (needle: string) => text.indexOf(needle);
+
+    expect(position('on orders-api:live')).toBeLessThan(position('on billing'));
+    expect(position('on billing')).toBeLessThan(position('REMINDERS: STILL OPEN (1)'));
+    expect(text).toContain(`[WARNING] stuck-pending on reports (still open)`);
+    expect(text).toContain(`Last alerted: ${hoursAgo(25)} (25 hours ago)`);
+    expect(text).toContain(
+      `RESOLVED (1)\n============\n  - [warning] stuck-pending on legacy: legacy has been Pending for 42 minutes (open since ${hoursAgo(27)})`,
+    );
+  });
+
+  it('gives e-mail the text and every other protocol (email-json, sqs, lambda, https) the JSON document', () => {
+    const { protocols, text, document } = decode(render(mixedPlan));
+
+    // SNS delivers `default` to every protocol that has no key of its own.
+    expect(Object.keys(protocols).sort()).toEqual(['default', 'email']);
+    expect(text).toContain('lambda-sentinel checked the Lambda functions of AWS account 123456789012');
+    expect(document).toMatchObject({
+      schemaVersion: 1,
+      account: '123456789012',
+      region: 'eu-west-1',
+      generatedAt: new Date(ALERT_NOW).toISOString(),
+      counts: { new: 2, reminders: 1, resolved: 1 },
+      truncated: 0,
+    });
+    expect(document.new.map((entry) => entry.functionName)).toEqual(['orders-api', 'billing']);
+    expect(document.new[0]?.evidence.recursiveInvocationsDropped).toBe(1234);
+    expect(document.reminders[0]?.lastNotifiedAt).toBe(hoursAgo(25));
+    expect(document.resolved.map((entry) => entry.functionName)).toEqual(['legacy']);
+  });
+
+  it('fits 5,000 findings under the SNS limit by leaving out the least severe, and says how many', () => {
+    const severities = ['info', 'warning', 'critical'] as const;
+    const findings = Array.from({ length: 5000 }, (_, index) =>
+      pendingFinding(`function-${String(index).padStart(4, '0')}`, {
+        severity: index % 500 === 0 ? 'critical' : (severities[index % 2] ?? 'info'),
+        guidance: 'Check the function in the console and follow the troubleshooting guide. '.repeat(4),
+      }),
+    );
+
+    const alert = render(alertPlan({ newFindings: findings, resolved: [storedFinding('legacy')] }));
+    const { text, document } = decode(alert);
+
+    const size = Buffer.byteLength(alert.subject) + Buffer.byteLength(alert.message);
+    expect(size).toBeLessThan(SNS_PUBLISH_LIMIT_BYTES);
+    expect(size).toBeGreaterThan(SNS_PUBLISH_LIMIT_BYTES * 0.95);
+    expect(document.truncated).toBeGreaterThan(0);
+    expect(document.new.length + document.resolved.length + document.truncated).toBe(5001);
+    expect(text).toContain(`... and ${document.truncated} more findings not shown`);
+    expect(text).toContain(`NEW FINDINGS (showing ${document.new.length} of 5000)`);
+    expect(document.counts.new).toBe(5000);
+    expect(document.new.filter((entry) => entry.severity === 'critical')).toHaveLength(10);
+    expect(document.new.some((entry) => entry.severity === 'info')).toBe(false);
+    expect(alert.subject).toBe('[CRITICAL] lambda-sentinel 123456789012 eu-west-1: 5000 new, 1 resolved');
+  });
+});
