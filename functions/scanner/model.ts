@@ -61,6 +61,150 @@ export interface AccountSnapshot {
   readonly inventoryComplete: boolean;
   /** Names of functions skipped because they carry `ignoreTag`. */
   readonly ignoredFunctions: readonly string[];
+  /** CloudWatch metrics and the Lambda settings they led to; absent when metrics were not collected this run. */
+  readonly metrics?: MetricsSnapshot;
+}
+
+/** One CloudWatch datapoint. */
+export interface MetricPoint {
+  /** ISO-8601 start of the period the value covers. */
+  readonly at: string;
+  readonly value: number;
+}
+
+/**
+ * One metric's datapoints, oldest first. An empty list means CloudWatch returned no datapoints, which is
+ * unknown, never zero; a series that was not read (not asked for, or its query failed) is absent instead.
+ */
+export interface MetricSeries {
+  /** Seconds each datapoint covers (60 for the window, 3600 for baselines). */
+  readonly periodSeconds: number;
+  readonly points: readonly MetricPoint[];
+}
+
+/** The time the metrics cover. */
+export interface MetricWindow {
+  /** ISO-8601 start of the examined window (inclusive). */
+  readonly start: string;
+  /** ISO-8601 end of the examined window (exclusive): the last complete minute CloudWatch is expected to hold. */
+  readonly end: string;
+  /** ISO-8601 start of the baseline, which ends where the window starts. */
+  readonly baselineStart: string;
+}
+
+/** Region-level Lambda metrics (no dimension), read every run. */
+export interface AccountMetrics {
+  /** Maximum per minute. */
+  readonly concurrentExecutions?: MetricSeries;
+  /** Maximum per minute. */
+  readonly claimedAccountConcurrency?: MetricSeries;
+  /** Maximum per minute. */
+  readonly unreservedConcurrentExecutions?: MetricSeries;
+  /** Sum per minute. */
+  readonly throttles?: MetricSeries;
+  /** Sum per minute. */
+  readonly invocations?: MetricSeries;
+  /** Sum per hour over the baseline. */
+  readonly invocationsBaseline?: MetricSeries;
+}
+
+/** The account's concurrency limits, from GetAccountSettings. */
+export interface AccountConcurrencyLimits {
+  readonly concurrentExecutions: number;
+  readonly unreservedConcurrentExecutions: number;
+}
+
+/** Why the collector read one function's own series. */
+export type DrillReason =
+  'top-concurrency' | 'throttled' | 'recursion-dropped' | 'top-invocations' | 'provisioned-spillover';
+
+/** One function's own series, present only for functions the account-level metrics singled out. */
+export interface FunctionMetrics {
+  readonly functionName: string;
+  readonly reasons: readonly DrillReason[];
+  /** Maximum per minute. */
+  readonly concurrentExecutions?: MetricSeries;
+  /** Sum per minute. */
+  readonly throttles?: MetricSeries;
+  /** Sum per minute, every version and alias together. */
+  readonly invocations?: MetricSeries;
+  /** Sum per hour over the baseline. */
+  readonly invocationsBaseline?: MetricSeries;
+  /** Sum per minute. */
+  readonly recursiveInvocationsDropped?: MetricSeries;
+  /** Sum per minute by `Resource` dimension value (`name:alias`, `name:7`, ...), where read. */
+  readonly invocationsByResource?: Readonly<Record<string, MetricSeries>>;
+  /** GetFunctionRecursionConfig's `RecursiveLoop` (`Allow` or `Terminate`), where read. */
+  readonly recursiveLoop?: string;
+}
+
+/** One alias or version that reports provisioned concurrency metrics. */
+export interface QualifierMetrics {
+  readonly functionName: string;
+  readonly qualifier: string;
+  /** Sum per minute. */
+  readonly spilloverInvocations: MetricSeries;
+  /** Maximum per minute; read only when it spilled over. */
+  readonly concurrentExecutions?: MetricSeries;
+  /** Sum per minute; read only when it spilled over. */
+  readonly invocations?: MetricSeries;
+}
+
+/** A provisioned concurrency config as ListProvisionedConcurrencyConfigs reports it. */
+export interface ProvisionedConcurrencyConfig {
+  /** The alias or version it is configured on. */
+  readonly qualifier: string;
+  readonly requested: number;
+  readonly allocated?: number;
+  readonly available?: number;
+  /** IN_PROGRESS, READY or FAILED. */
+  readonly status?: string;
+}
+
+/** An alias as ListAliases reports it. */
+export interface AliasRouting {
+  readonly name: string;
+  readonly functionVersion: string;
+  /** Other versions that get a share (0-1) of the alias's traffic; empty when weighted routing is off. */
+  readonly additionalVersionWeights: Readonly<Record<string, number>>;
+}
+
+/** The provisioned concurrency setup read for a function that spilled over. */
+export interface ProvisionedSetup {
+  readonly functionName: string;
+  /** Absent when ListProvisionedConcurrencyConfigs failed. */
+  readonly configs?: readonly ProvisionedConcurrencyConfig[];
+  /** Absent when ListAliases failed. */
+  readonly aliases?: readonly AliasRouting[];
+}
+
+/** Whether a per-function drill-down ran: not needed (no signal), done, or failed. */
+export type DrillStatus = 'not-needed' | 'done' | 'failed';
+
+/** What the collection managed to read, so that "nothing found" can be told from "not looked". */
+export interface MetricCoverage {
+  /** The account-level query answered and CloudWatch had delivered datapoints for the window. */
+  readonly accountWindowDelivered: boolean;
+  /** The search for RecursiveInvocationsDropped series answered. */
+  readonly recursionProbe: boolean;
+  /** The search for ProvisionedConcurrencySpilloverInvocations series answered. */
+  readonly spilloverProbe: boolean;
+  /** Top functions by concurrency and by throttles (concurrency hogs). */
+  readonly concurrencyDrill: DrillStatus;
+  /** Top functions by invocations and their baselines (runaway loops). */
+  readonly invocationDrill: DrillStatus;
+}
+
+/** The metrics one run read: account level always, per function and per qualifier only where drilled down. */
+export interface MetricsSnapshot {
+  readonly window: MetricWindow;
+  readonly account: AccountMetrics;
+  /** Read only when the account level showed throttling; absent otherwise or when the call failed. */
+  readonly accountLimits?: AccountConcurrencyLimits;
+  readonly functions: readonly FunctionMetrics[];
+  readonly qualifiers: readonly QualifierMetrics[];
+  readonly provisioned: readonly ProvisionedSetup[];
+  readonly coverage: MetricCoverage;
 }
 
 /** One problem found in one function (or one qualifier of it). */

@@ -45,6 +45,31 @@ export interface SentinelOptions {
    * @default 3
    */
   readonly controlPlaneRps?: number;
+  /**
+   * Minutes of CloudWatch data each run examines (the last complete minutes before CloudWatch's delivery delay).
+   * @default 15
+   */
+  readonly lookbackMinutes?: number;
+  /**
+   * Share of the account's concurrency limit one function's peak must reach, while others are throttled, to be a hog.
+   * @default 0.8
+   */
+  readonly hogShare?: number;
+  /**
+   * A runaway loop runs at least this many times its own baseline invocation rate.
+   * @default 10
+   */
+  readonly loopFactor?: number;
+  /**
+   * Invocations a minute a runaway loop must also reach, so that a quiet function waking up is not taken for one.
+   * @default 600
+   */
+  readonly loopMinInvocationsPerMinute?: number;
+  /**
+   * Hours before the examined window whose average invocation rate is a function's baseline.
+   * @default 24
+   */
+  readonly loopBaselineHours?: number;
 }
 
 /** Validated settings with every default applied. */
@@ -60,6 +85,11 @@ export const DEFAULT_SETTINGS: SentinelSettings = {
   sweepMinutes: 60,
   getFunctionRps: 20,
   controlPlaneRps: 3,
+  lookbackMinutes: 15,
+  hogShare: 0.8,
+  loopFactor: 10,
+  loopMinInvocationsPerMinute: 600,
+  loopBaselineHours: 24,
 };
 
 /** Names of every setting, in the order they are documented. */
@@ -166,6 +196,17 @@ export function parseSettings(raw: Raw, origin = 'configuration'): SentinelSetti
     sweepMinutes: read('sweepMinutes', number(1, 1440, false), 'a number of minutes >= 1 and <= 1440'),
     getFunctionRps: read('getFunctionRps', number(0, 100, true), 'requests per second > 0 and <= 100'),
     controlPlaneRps: read('controlPlaneRps', number(0, 15, true), 'requests per second > 0 and <= 15'),
+    // Metrics Insights, which finds the top functions, reads at most the last three hours.
+    lookbackMinutes: read('lookbackMinutes', number(0, 180, true), 'a number of minutes > 0 and <= 180'),
+    hogShare: read('hogShare', number(0, 1, true), 'a share of the account limit > 0 and <= 1, e.g. 0.8'),
+    loopFactor: read('loopFactor', number(1, 100_000, true), 'a multiple of the baseline > 1, e.g. 10'),
+    loopMinInvocationsPerMinute: read(
+      'loopMinInvocationsPerMinute',
+      number(0, 10_000_000, true),
+      'invocations per minute > 0',
+    ),
+    // Two weeks covers a weekly cycle; older traffic says little about today's.
+    loopBaselineHours: read('loopBaselineHours', number(1, 336, false), 'a number of hours >= 1 and <= 336'),
   };
 
   if (problems.length > 0) throw new SettingsError(problems, origin);

@@ -87,6 +87,45 @@ describe('parseSettings', () => {
   });
 });
 
+describe('parseSettings: metric detection keys', () => {
+  test('default to a 15-minute window, hogs at 80%, loops at 10x baseline and 600 a minute over 24 h', () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      lookbackMinutes: 15,
+      hogShare: 0.8,
+      loopFactor: 10,
+      loopMinInvocationsPerMinute: 600,
+      loopBaselineHours: 24,
+    });
+  });
+
+  test('read -c strings', () => {
+    expect(parseSettings({ hogShare: '1', lookbackMinutes: '30', loopFactor: '4.5' })).toMatchObject({
+      hogShare: 1,
+      lookbackMinutes: 30,
+      loopFactor: 4.5,
+    });
+  });
+
+  test.each([
+    ['hogShare', '0'],
+    ['hogShare', '1.2'],
+    ['lookbackMinutes', '0'],
+    ['lookbackMinutes', '181'],
+    ['loopFactor', '1'],
+    ['loopMinInvocationsPerMinute', '-5'],
+    ['loopBaselineHours', '0.5'],
+    ['loopBaselineHours', '337'],
+  ])('%s=%s is rejected', (key, value) => {
+    expect(problemsOf({ [key]: value })).toEqual([key]);
+  });
+
+  test('say what is allowed', () => {
+    expect(() => parseSettings({ hogShare: 'most' })).toThrow(
+      'hogShare="most": a share of the account limit > 0 and <= 1, e.g. 0.8',
+    );
+  });
+});
+
 describe('schedulePeriodMinutes', () => {
   test('converts rate expressions and leaves cron unknown', () => {
     expect(schedulePeriodMinutes('rate(5 minutes)')).toBe(5);

@@ -1,0 +1,393 @@
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  GetAccountSettingsCommand,
+  GetFunctionRecursionConfigCommand,
+  LambdaClient,
+  ListAliasesCommand,
+  ListProvisionedConcurrencyConfigsCommand,
+} from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { collectMetrics, type CollectMetricsInput } from '../../../../functions/scanner/collect/metrics';
+import { seriesPeak, seriesSum } from '../../../../functions/scanner/collect/metric-series';
+import { DEFAULT_SETTINGS } from '../../../../functions/scanner/settings';
+import { CountingBudget, FakeCloudWatch, type FakeSeries } from '../../../support/fake-cloudwatch';
+import { SCAN_AT, WINDOW, regionSeries, staleSeries, windowSeries } from '../../../support/metric-scenarios';
+import { listedFunction } from '../../../support/snapshot-builders';
+
+const cloudwatchMock = mockClient(CloudWatchClient);
+const lambdaMock = mockClient(LambdaClient);
+
+beforeEach(() => {
+  cloudwatchMock.reset();
+  lambdaMock.reset();
+  lambdaMock.on(GetAccountSettingsCommand).resolves({
+    AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 900 },
+  });
+});
+
+function givenAccount(series: readonly FakeSeries[]): FakeCloudWatch {
+  const fake = new FakeCloudWatch(series);
+  cloudwatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => fake.answer(input));
+  return fake;
+}
+
+const INVENTORY = ['orders-api', 'batch-import', 'reports', 'checkout', 'order-events', 'ddb-writer'].map(
+  (name) => listedFunction(name),
+);
+
+function run(overrides: Partial<CollectMetricsInput> = {}) {
+  const budget = new CountingBudget();
+  const input: CollectMetricsInput = {
+    cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
+    lambda: new LambdaClient({ region: 'eu-west-1' }),
+    budget,
+    settings: DEFAULT_SETTINGS,
+    now: SCAN_AT,
+    functions: INVENTORY,
+    ...overrides,
+  };
+  return { budget, result: collectMetrics(input) };
+}
+
+const expressions = (fake: FakeCloudWatch) =>
+  fake.requests.flatMap((request) =>
+    (request.MetricDataQueries ?? []).map((query) => query.Expression ?? ''),
+  );
+
+describe('collectMetrics', () => {
+  it('reads a quiet account with one call for the window and one for the baseline, and no Lambda call', async () => {
+    const fake = givenAccount([
+      ...regionSeries(),
+      windowSeries(
+        'ProvisionedConcurrencySpilloverInvocations',
+        { FunctionName: 'checkout', Resource: 'checkout:live' },
+        0,
+      ),
+    ]);
+    const { budget, result } = run();
+    const { metrics, metricsRequested, errors } = await result;
+
+    expect(budget.calls).toEqual({ GetMetricData: 2 });
+    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(errors).toEqual([]);
+    const [windowCall, baselineCall] = [...fake.requests]
+      .sort((a, b) => (a.MetricDataQueries?.length ?? 0) - (b.MetricDataQueries?.length ?? 0))
+      .reverse();
+    expect(windowCall?.StartTime).toEqual(new Date(WINDOW.start));
+    expect(windowCall?.EndTime).toEqual(new Date(WINDOW.end));
+    expect(
+      windowCall?.MetricDataQueries?.map((query) => query.MetricStat?.Metric?.MetricName ?? query.Expression),
+    ).toEqual([
+      'ConcurrentExecutions',
+      'ClaimedAccountConcurrency',
+      'UnreservedConcurrentExecutions',
+      'Throttles',
+      'Invocations',
+      `SEARCH('{AWS/Lambda,FunctionName} MetricName="RecursiveInvocationsDropped"', 'Sum', 60)`,
+      `SEARCH('{AWS/Lambda,FunctionName,Resource} MetricName="ProvisionedConcurrencySpilloverInvocations"', 'Sum', 60)`,
+    ]);
+    expect(baselineCall?.StartTime).toEqual(new Date(WINDOW.baselineStart));
+    expect(baselineCall?.EndTime).toEqual(new Date(WINDOW.start));
+    expect(baselineCall?.MetricDataQueries?.[0]?.MetricStat?.Period).toBe(3600);
+    // Five region series in the window, one baseline, and the one spillover series the SEARCH found.
+    expect(metricsRequested).toBe(7);
+    expect(metrics.coverage).toEqual({
+      accountWindowDelivered: true,
+      recursionProbe: true,
+      spilloverProbe: true,
+      concurrencyDrill: 'not-needed',
+      invocationDrill: 'not-needed',
+    });
+    expect(metrics.functions).toEqual([]);
+    expect(metrics.qualifiers.map((q) => `${q.functionName}:${q.qualifier}`)).toEqual(['checkout:live']);
+    expect(seriesPeak(metrics.account.concurrentExecutions)).toBe(200);
+    expect(metrics.account.concurrentExecutions?.points).toHaveLength(15);
+  });
+
+  it('when the region throttles near its limit, reads the limit and ranks functions by concurrency and throttles', async () => {
+    const fake = givenAccount([
+      ...regionSeries({ concurrency: 990, throttlesPerMinute: 40 }),
+      windowSeries('ConcurrentExecutions', { FunctionName: 'batch-import' }, 950),
+      windowSeries('ConcurrentExecutions', { FunctionName: 'orders-api' }, 40),
+      windowSeries('Throttles', { FunctionName: 'orders-api' }, 30),
+      windowSeries('Throttles', { FunctionName: 'reports' }, 10),
+      windowSeries('Throttles', { FunctionName: 'batch-import' }, 0),
+    ]);
+    const { budget, result } = run();
+    const { metrics, errors } = await result;
+
+    expect(errors).toEqual([]);
+    expect(budget.calls).toEqual({ GetMetricData: 4, GetAccountSettings: 1 });
+    expect(metrics.accountLimits).toEqual({
+      concurrentExecutions: 1000,
+      unreservedConcurrentExecutions: 900,
+    });
+    expect(expressions(fake)).toEqual(
+      expect.arrayContaining([
+        'SELECT MAX(ConcurrentExecutions) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName ORDER BY MAX() DESC LIMIT 10',
+        'SELECT SUM(Throttles) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName ORDER BY SUM() DESC LIMIT 100',
+      ]),
+    );
+    const byName = new Map(metrics.functions.map((fn) => [fn.functionName, fn]));
+    expect(seriesPeak(byName.get('batch-import')?.concurrentExecutions)).toBe(950);
+    expect(byName.get('batch-import')?.throttles).toBeUndefined();
+    expect(seriesSum(byName.get('orders-api')?.throttles)).toBe(450);
+    expect(seriesSum(byName.get('reports')?.throttles)).toBe(150);
+    expect(byName.get('orders-api')?.reasons).toEqual(['top-concurrency', 'throttled']);
+    expect(metrics.coverage.concurrencyDrill).toBe('done');
+  });
+
+  it('when the region throttles far below hogShare of the limit, reads the limit but no per-function series', async () => {
+    const fake = givenAccount([...regionSeries({ concurrency: 300, throttlesPerMinute: 5 })]);
+    const { budget, result } = run();
+    const { metrics } = await result;
+
+    expect(budget.calls).toEqual({ GetMetricData: 2, GetAccountSettings: 1 });
+    expect(expressions(fake).filter((expression) => expression.startsWith('SELECT'))).toEqual([]);
+    expect(metrics.coverage.concurrencyDrill).toBe('not-needed');
+    expect(metrics.accountLimits?.concurrentExecutions).toBe(1000);
+  });
+
+  it('keeps functions whose recursion was dropped in the window, not those with only old drops', async () => {
+    givenAccount([
+      ...regionSeries(),
+      windowSeries('RecursiveInvocationsDropped', { FunctionName: 'order-events' }, (minute) =>
+        minute >= 12 ? 16 : 0,
+      ),
+      staleSeries('RecursiveInvocationsDropped', { FunctionName: 'old-loop' }),
+    ]);
+    const { result } = run();
+    const { metrics, metricsRequested } = await result;
+
+    expect(metrics.functions.map((fn) => [fn.functionName, fn.reasons])).toEqual([
+      ['order-events', ['recursion-dropped']],
+    ]);
+    expect(seriesSum(metrics.functions[0]?.recursiveInvocationsDropped)).toBe(48);
+    // The SEARCH found two series, and both are billed.
+    expect(metricsRequested).toBe(6 + 2);
+  });
+
+  it('for an alias that spilled over, reads its concurrency and invocations, and the function’s configs and aliases', async () => {
+    const live = { FunctionName: 'checkout', Resource: 'checkout:live' };
+    const fake = givenAccount([
+      ...regionSeries(),
+      windowSeries('ProvisionedConcurrencySpilloverInvocations', live, (minute) => (minute >= 10 ? 20 : 0)),
+      windowSeries(
+        'ProvisionedConcurrencySpilloverInvocations',
+        { FunctionName: 'reports', Resource: 'reports:prod' },
+        0,
+      ),
+      windowSeries('ConcurrentExecutions', live, 58),
+      windowSeries('Invocations', live, 1200),
+      windowSeries('Invocations', { FunctionName: 'checkout' }, 1500),
+      windowSeries('Invocations', { FunctionName: 'checkout', Resource: 'checkout:$LATEST' }, 300),
+    ]);
+    lambdaMock.on(ListProvisionedConcurrencyConfigsCommand).resolves({
+      ProvisionedConcurrencyConfigs: [
+        {
+          FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:checkout:live',
+          RequestedProvisionedConcurrentExecutions: 50,
+          AllocatedProvisionedConcurrentExecutions: 50,
+          AvailableProvisionedConcurrentExecutions: 50,
+          Status: 'READY',
+        },
+      ],
+    });
+    lambdaMock.on(ListAliasesCommand).resolves({
+      Aliases: [
+        { Name: 'live', FunctionVersion: '7', RoutingConfig: { AdditionalVersionWeights: { '8': 0.1 } } },
+      ],
+    });
+    const { budget, result } = run();
+    const { metrics, errors } = await result;
+
+    expect(errors).toEqual([]);
+    expect(budget.calls).toEqual({ GetMetricData: 3, ListProvisionedConcurrencyConfigs: 1, ListAliases: 1 });
+    expect(
+      lambdaMock.commandCalls(ListAliasesCommand).map((call) => call.args[0].input.FunctionName),
+    ).toEqual(['checkout']);
+    expect(expressions(fake)).toContain(
+      `SEARCH('{AWS/Lambda,FunctionName,Resource} MetricName="Invocations" FunctionName="checkout"', 'Sum', 60)`,
+    );
+    const live7 = metrics.qualifiers.find((q) => q.qualifier === 'live');
+    expect(seriesSum(live7?.spilloverInvocations)).toBe(100);
+    expect(seriesPeak(live7?.concurrentExecutions)).toBe(58);
+    expect(seriesPeak(live7?.invocations)).toBe(1200);
+    // The alias that did not spill keeps only its spillover series.
+    expect(metrics.qualifiers.find((q) => q.qualifier === 'prod')?.concurrentExecutions).toBeUndefined();
+    expect(metrics.provisioned).toEqual([
+      {
+        functionName: 'checkout',
+        configs: [{ qualifier: 'live', requested: 50, allocated: 50, available: 50, status: 'READY' }],
+        aliases: [{ name: 'live', functionVersion: '7', additionalVersionWeights: { '8': 0.1 } }],
+      },
+    ]);
+    const checkout = metrics.functions.find((fn) => fn.functionName === 'checkout');
+    expect(Object.keys(checkout?.invocationsByResource ?? {}).sort()).toEqual([
+      'checkout:$LATEST',
+      'checkout:live',
+    ]);
+  });
+
+  it('when the region surges, ranks functions by invocations and reads baselines and recursion config of the hot ones', async () => {
+    const fake = givenAccount([
+      ...regionSeries({ invocationsPerMinute: (minute) => 30_000 + minute * 400 }),
+      windowSeries('Invocations', { FunctionName: 'ddb-writer' }, (minute) => 100 + minute * 400, 20),
+      windowSeries('Invocations', { FunctionName: 'orders-api' }, 20_000, 20_000),
+      windowSeries('Invocations', { FunctionName: 'reports' }, 30, 30),
+    ]);
+    lambdaMock.on(GetFunctionRecursionConfigCommand).resolves({ RecursiveLoop: 'Terminate' });
+    const { budget, result } = run();
+    const { metrics, errors } = await result;
+
+    expect(errors).toEqual([]);
+    expect(expressions(fake)).toContain(
+      'SELECT SUM(Invocations) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName ORDER BY SUM() DESC LIMIT 20',
+    );
+    expect(budget.calls).toEqual({ GetMetricData: 4, GetFunctionRecursionConfig: 1 });
+    expect(lambdaMock.commandCalls(GetFunctionRecursionConfigCommand)[0]?.args[0].input).toEqual({
+      FunctionName: 'ddb-writer',
+    });
+    const writer = metrics.functions.find((fn) => fn.functionName === 'ddb-writer');
+    expect(writer?.recursiveLoop).toBe('Terminate');
+    expect(seriesSum(writer?.invocationsBaseline)).toBe(20 * 60 * 24);
+    expect(writer?.invocationsBaseline?.periodSeconds).toBe(3600);
+    // Too slow to be a loop: not drilled into.
+    expect(metrics.functions.map((fn) => fn.functionName)).not.toContain('reports');
+    expect(metrics.coverage.invocationDrill).toBe('done');
+  });
+
+  it('treats a window without datapoints as unknown: empty series, not zeros, and nothing assessed', async () => {
+    givenAccount([]);
+    const { budget, result } = run();
+    const { metrics, errors } = await result;
+
+    expect(errors).toEqual([]);
+    expect(budget.calls).toEqual({ GetMetricData: 2 });
+    expect(metrics.account.throttles).toEqual({ periodSeconds: 60, points: [] });
+    expect(metrics.account.invocationsBaseline).toEqual({ periodSeconds: 3600, points: [] });
+    expect(metrics.coverage.accountWindowDelivered).toBe(false);
+  });
+
+  it('follows NextToken and joins the pages of a series', async () => {
+    const fake = new FakeCloudWatch(regionSeries());
+    cloudwatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+      const output = fake.answer(input);
+      const results = output.MetricDataResults ?? [];
+      const half = (result: (typeof results)[number], first: boolean) => ({
+        ...result,
+        Timestamps: (result.Timestamps ?? []).filter((_, index) => index < 8 === first),
+        Values: (result.Values ?? []).filter((_, index) => index < 8 === first),
+      });
+      if (input.NextToken === 'page-2')
+        return { ...output, MetricDataResults: results.map((r) => half(r, false)) };
+      return { ...output, MetricDataResults: results.map((r) => half(r, true)), NextToken: 'page-2' };
+    });
+    const { budget, result } = run();
+    const { metrics } = await result;
+
+    expect(budget.calls).toEqual({ GetMetricData: 4 });
+    expect(metrics.account.concurrentExecutions?.points).toHaveLength(15);
+    expect(metrics.account.concurrentExecutions?.points.map((point) => point.at)).toEqual(
+      [...(metrics.account.concurrentExecutions?.points ?? [])].map((point) => point.at).sort(),
+    );
+  });
+
+  it('records a failing GetMetricData call as a collect error and returns what it has', async () => {
+    cloudwatchMock.on(GetMetricDataCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform cloudwatch:GetMetricData'), {
+        name: 'AccessDeniedException',
+      }),
+    );
+    const { result } = run();
+    const { metrics, errors } = await result;
+
+    expect(errors).toEqual([
+      expect.objectContaining({ phase: 'collect', source: 'GetMetricData', code: 'AccessDeniedException' }),
+      expect.objectContaining({ phase: 'collect', source: 'GetMetricData', code: 'AccessDeniedException' }),
+    ]);
+    expect(metrics.account).toEqual({});
+    expect(metrics.coverage).toEqual({
+      accountWindowDelivered: false,
+      recursionProbe: false,
+      spilloverProbe: false,
+      concurrencyDrill: 'failed',
+      invocationDrill: 'failed',
+    });
+  });
+
+  it('records a query CloudWatch answered Forbidden and leaves it unread', async () => {
+    const fake = new FakeCloudWatch(regionSeries());
+    cloudwatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+      const output = fake.answer(input);
+      return {
+        ...output,
+        MetricDataResults: (output.MetricDataResults ?? []).map((result) =>
+          result.Id === 'acct_throttles'
+            ? { ...result, StatusCode: 'Forbidden', Messages: [{ Code: 'Forbidden', Value: 'denied' }] }
+            : result,
+        ),
+      };
+    });
+    const { result } = run();
+    const { metrics, errors } = await result;
+
+    expect(errors).toEqual([
+      expect.objectContaining({
+        source: 'GetMetricData',
+        code: 'Forbidden',
+        message: 'Query acct_throttles: Forbidden denied',
+      }),
+    ]);
+    expect(metrics.account.throttles).toBeUndefined();
+    expect(metrics.coverage.concurrencyDrill).toBe('failed');
+  });
+
+  it('records a failing Lambda call with the function it was for and keeps the rest of the setup', async () => {
+    givenAccount([
+      ...regionSeries(),
+      windowSeries(
+        'ProvisionedConcurrencySpilloverInvocations',
+        { FunctionName: 'checkout', Resource: 'checkout:live' },
+        5,
+      ),
+    ]);
+    lambdaMock.on(ListProvisionedConcurrencyConfigsCommand).resolves({ ProvisionedConcurrencyConfigs: [] });
+    lambdaMock
+      .on(ListAliasesCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
+    const { result } = run();
+    const { metrics, errors } = await result;
+
+    expect(errors).toEqual([
+      {
+        phase: 'collect',
+        source: 'ListAliases',
+        functionName: 'checkout',
+        code: 'TooManyRequestsException',
+        message: 'Rate exceeded',
+      },
+    ]);
+    expect(metrics.provisioned).toEqual([{ functionName: 'checkout', configs: [] }]);
+  });
+
+  it('reads no Lambda settings for a function missing from the inventory (ignored or deleted)', async () => {
+    givenAccount([
+      ...regionSeries(),
+      windowSeries(
+        'ProvisionedConcurrencySpilloverInvocations',
+        { FunctionName: 'secret', Resource: 'secret:live' },
+        5,
+      ),
+    ]);
+    const { result } = run();
+    const { metrics } = await result;
+
+    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(seriesSum(metrics.qualifiers[0]?.spilloverInvocations)).toBe(75);
+  });
+});

@@ -1,0 +1,81 @@
+import type { DetectorContext } from '../../functions/scanner/detect/detector';
+import type {
+  FunctionSnapshot,
+  MetricCoverage,
+  MetricSeries,
+  MetricsSnapshot,
+} from '../../functions/scanner/model';
+import type { SentinelSettings } from '../../functions/scanner/settings';
+import { WINDOW, WINDOW_START } from './metric-scenarios';
+import { detectorContext } from './snapshot-builders';
+
+/** A per-minute series over the window, one value per minute from the window's start. */
+export function perMinute(...values: number[]): MetricSeries {
+  return {
+    periodSeconds: 60,
+    points: values.map((value, index) => ({
+      at: new Date(WINDOW_START + index * 60_000).toISOString(),
+      value,
+    })),
+  };
+}
+
+/** The same value for every minute of the 15-minute window. */
+export function flat(value: number): MetricSeries {
+  return perMinute(...Array.from({ length: 15 }, () => value));
+}
+
+/** An hourly baseline of `hours` hours at `perMinuteRate` invocations a minute. */
+export function hourlyBaseline(perMinuteRate: number, hours = 24): MetricSeries {
+  const start = Date.parse(WINDOW.baselineStart);
+  return {
+    periodSeconds: 3600,
+    points: Array.from({ length: hours }, (_, hour) => ({
+      at: new Date(start + hour * 3_600_000).toISOString(),
+      value: perMinuteRate * 60,
+    })),
+  };
+}
+
+const DELIVERED: MetricCoverage = {
+  accountWindowDelivered: true,
+  recursionProbe: true,
+  spilloverProbe: true,
+  concurrencyDrill: 'done',
+  invocationDrill: 'done',
+};
+
+/** Metrics of a run whose every tier answered, with a quiet region unless overridden. */
+export function metricsSnapshot(
+  overrides: Partial<Omit<MetricsSnapshot, 'coverage'>> & {
+    readonly coverage?: Partial<MetricCoverage>;
+  } = {},
+): MetricsSnapshot {
+  return {
+    window: WINDOW,
+    account: { concurrentExecutions: flat(200), throttles: flat(0), invocations: flat(30_000) },
+    functions: [],
+    qualifiers: [],
+    provisioned: [],
+    ...overrides,
+    coverage: { ...DELIVERED, ...overrides.coverage },
+  };
+}
+
+/** What a metric detector is given: the inventory `functions`, the run's `metrics`, and settings. */
+export function metricContext(
+  metrics: MetricsSnapshot | undefined,
+  options: {
+    readonly functions?: readonly FunctionSnapshot[];
+    readonly ignoredFunctions?: readonly string[];
+    readonly settings?: Partial<SentinelSettings>;
+  } = {},
+): DetectorContext {
+  return detectorContext(options.functions ?? [], {
+    snapshot: {
+      ...(metrics ? { metrics } : {}),
+      ignoredFunctions: options.ignoredFunctions ?? [],
+    },
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
+}
