@@ -88,7 +88,6 @@ const BACKOFF_CAP_MS = 5_000;
 
 const passThrough: CallBudget = { call: (_operation, send) => send() };
 
-
 /** The sentinel's memory between runs, kept in the stack's DynamoDB state table. */
 export class DynamoStateStore implements StateStore {
   private readonly clock: Clock;

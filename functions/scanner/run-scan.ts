@@ -1,0 +1,218 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { RequestBudget } from './aws/request-budget';
+import { collectInventory } from './collect/inventory';
+import type { DetectorContext } from './detect/detector';
+import { STATE_DETECTORS, isAssessed, runDetectors } from './detect/registry';
+import type { AccountSnapshot, Clock, FunctionSnapshot, ScanError, ScanReport } from './model';
+import { planAlert } from './notify/plan-alert';
+import { publishAlert } from './notify/publish-alert';
+import { renderAlert } from './notify/render-alert';
+import type { SentinelSettings } from './settings';
+import type { PreviousState, StateStore } from './state/state-model';
+
+/** The AWS clients one run talks through; one instance per service, shared across the run. */
+export interface ScanClients {
+  readonly lambda: LambdaClient;
+  readonly sns: SNSClient;
+}
+
+/** The account and the sentinel's own resources a run works on. */
+export interface ScanTarget {
+  readonly accountId: string;
+  readonly region: string;
+  readonly topicArn: string;
+}
+
+/** Everything a run needs from outside, injected so the same code runs in Lambda, tests and the simulator. */
+export interface ScanDependencies {
+  readonly clients: ScanClients;
+  readonly stateStore: StateStore;
+  /** Rate-limits and counts every AWS call of the run; one per run, shared with the state store. */
+  readonly budget: RequestBudget;
+  readonly clock: Clock;
+  /** Writes one structured log record (a JSON line in Lambda). */
+  readonly log: (record: Readonly<Record<string, unknown>>) => void;
+  /** Epoch milliseconds after which no new per-function check starts (leaves time to alert and save). */
+  readonly deadline?: number;
+  /** Identifies this run's alert; unique per run. */
+  readonly newAlertId: () => string;
+}
+
+/** Thrown when a run cannot deliver its alert or save its state: the run must fail so Lambda retries it. */
+export class RunFailedError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'RunFailedError';
+  }
+}
+
+/**
+ * One scan: collect → detect → notify → persist, each phase's output logged as one JSON line.
+ * Collection and detection problems are recorded in the report and the run goes on; failing to
+ * publish the alert or save state throws, after saving enough that the retry sends no duplicate.
+ */
+export async function runScan(
+  settings: SentinelSettings,
+  target: ScanTarget,
+  deps: ScanDependencies,
+): Promise<ScanReport> {
+  const { clients, stateStore, budget, clock, log } = deps;
+  const startedAt = clock.now();
+
+  const previous = await stateStore.load();
+  await deliverPendingAlerts(previous, target, deps);
+
+  const inventory = await collectInventory({
+    lambda: clients.lambda,
+    budget,
+    settings,
+    clock,
+    now: startedAt,
+    previous,
+    ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
+  });
+  const errors: ScanError[] = [...inventory.errors];
+  const snapshot: AccountSnapshot = {
+    accountId: target.accountId,
+    region: target.region,
+    collectedAt: new Date(startedAt).toISOString(),
+    functions: inventory.functions,
+    inventoryComplete: inventory.inventoryComplete,
+    ignoredFunctions: inventory.ignoredFunctions,
+  };
+  log({
+    phase: 'collect',
+    functionsListed: inventory.functions.length + inventory.ignoredFunctions.length,
+    functionsChecked: inventory.checked.length,
+    functionsIgnored: inventory.ignoredFunctions.length,
+    inventoryComplete: inventory.inventoryComplete,
+    errors: inventory.errors,
+  });
+
+  const context: DetectorContext = { snapshot, settings, now: startedAt };
+  const detected = runDetectors(context, STATE_DETECTORS);
+  errors.push(...detected.errors);
+  log({ phase: 'detect', findings: detected.findings, errors: detected.errors });
+
+  const plan = planAlert({
+    findings: detected.findings,
+    previous,
+    isAssessed: (stored) => isAssessed(context, STATE_DETECTORS, stored),
+    now: startedAt,
+    settings,
+  });
+  const alert = renderAlert(plan, {
+    accountId: target.accountId,
+    region: target.region,
+    now: startedAt,
+    alertId: deps.newAlertId(),
+  });
+  log({
+    phase: 'notify',
+    newFindings: plan.newFindings.length,
+    reminders: plan.reminders.length,
+    resolved: plan.resolved.length,
+    alertId: alert?.id,
+    subject: alert?.subject,
+  });
+
+  try {
+    await stateStore.save({
+      runAt: snapshot.collectedAt,
+      upsert: plan.upsert,
+      remove: plan.remove,
+      watchedFunctions: watchedFunctions(inventory.functions, previous, snapshot),
+      ...(alert ? { alert } : {}),
+    });
+  } catch (error) {
+    throw new RunFailedError('could not save the scan state; nothing was published', { cause: error });
+  }
+  log({ phase: 'persist', upserted: plan.upsert.length, removed: plan.remove.length });
+
+  if (alert) await deliver(alert, target, deps);
+
+  const report: ScanReport = {
+    findings: detected.findings,
+    actions: [],
+    errors,
+    stats: {
+      functionsListed: snapshot.functions.length + snapshot.ignoredFunctions.length,
+      functionsChecked: inventory.checked.length,
+      functionsIgnored: snapshot.ignoredFunctions.length,
+      apiCalls: budget.apiCalls,
+      throttledCalls: budget.throttledCalls,
+      metricsRequested: 0,
+      newFindings: plan.newFindings.length,
+      reminders: plan.reminders.length,
+      resolved: plan.resolved.length,
+      alertSent: alert !== undefined,
+      durationMs: clock.now() - startedAt,
+    },
+  };
+  log({ phase: 'report', errors: report.errors, stats: report.stats });
+  return report;
+}
+
+/** Publishes alerts an earlier run saved but could not confirm sent, before this run adds its own. */
+async function deliverPendingAlerts(
+  previous: PreviousState,
+  target: ScanTarget,
+  deps: ScanDependencies,
+): Promise<void> {
+  for (const alert of previous.pendingAlerts) {
+    deps.log({ phase: 'notify', redelivering: alert.id, subject: alert.subject, createdAt: alert.createdAt });
+    await deliver(alert, target, deps);
+  }
+}
+
+async function deliver(
+  alert: Parameters<typeof publishAlert>[2],
+  target: ScanTarget,
+  deps: ScanDependencies,
+): Promise<void> {
+  try {
+    await publishAlert(deps.clients.sns, target.topicArn, alert, deps.budget);
+  } catch (error) {
+    throw new RunFailedError(`could not publish alert ${alert.id}; it is saved and the next run retries it`, {
+      cause: error,
+    });
+  }
+  try {
+    await deps.stateStore.markDelivered(alert.id);
+  } catch (error) {
+    throw new RunFailedError(`alert ${alert.id} was published but could not be marked delivered`, {
+      cause: error,
+    });
+  }
+}
+
+/** A function whose state has not settled is re-checked every run until it has. */
+function isUnsettled(fn: FunctionSnapshot): boolean {
+  const detail = fn.detail;
+  if (!detail) return false;
+  const settledState =
+    detail.state === 'Active' || (detail.state === 'Inactive' && detail.stateReasonCode === 'Idle');
+  const settledUpdate = detail.lastUpdateStatus === undefined || detail.lastUpdateStatus === 'Successful';
+  return !settledState || !settledUpdate;
+}
+
+/**
+ * Next run's watch list: functions seen unsettled now, plus previously watched ones this run could not check
+ * (a throttled or failed GetFunction must not drop a stuck function from view), unless they are gone.
+ */
+function watchedFunctions(
+  functions: readonly FunctionSnapshot[],
+  previous: PreviousState,
+  snapshot: AccountSnapshot,
+): string[] {
+  const byName = new Map(functions.map((fn) => [fn.functionName, fn]));
+  const watched = new Set(functions.filter(isUnsettled).map((fn) => fn.functionName));
+  const ignored = new Set(snapshot.ignoredFunctions);
+  for (const name of previous.watchedFunctions) {
+    const fn = byName.get(name);
+    const unchecked = fn ? fn.detail === undefined : !snapshot.inventoryComplete;
+    if (unchecked && !ignored.has(name)) watched.add(name);
+  }
+  return [...watched].sort();
+}

@@ -1,0 +1,249 @@
+import * as path from 'path';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENVIRONMENT_VARIABLES } from '../functions/scanner/environment';
+import { parseSettings, type SentinelOptions, type SentinelSettings } from '../functions/scanner/settings';
+
+/** How settings given as construct props are named in a SettingsError message. */
+export const PROPS_ORIGIN = 'construct props';
+
+/** Everything an operator may set (the same settings as CDK context) plus what only a construct user can choose. */
+export interface LambdaSentinelProps extends SentinelOptions {
+  /**
+   * How long the scanner's log lines are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+// Per-function reads: IAM lets each of these be scoped to a function ARN.
+const FUNCTION_READ_ACTIONS = [
+  'lambda:GetFunction',
+  // GetFunction returns the function's Tags only when the caller may also ListTags.
+  'lambda:ListTags',
+  'lambda:ListAliases',
+  'lambda:ListProvisionedConcurrencyConfigs',
+  'lambda:GetFunctionRecursionConfig',
+];
+// Account-wide reads: IAM defines no resource type for these, so Resource must be "*".
+const ACCOUNT_READ_ACTIONS = [
+  'lambda:ListFunctions',
+  'lambda:GetAccountSettings',
+  'cloudwatch:GetMetricData',
+];
+const STATE_ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+];
+// SNS encrypts each published message under a data key from the topic's KMS key.
+const ENCRYPTED_PUBLISH_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+// Both for EventBridge delivering the schedule and for Lambda retrying a failed scan.
+const SCAN_RETRIES = 2;
+// A scan an hour late is superseded by the scheduled runs since; replaying it would only repeat their work.
+const SCAN_MAX_EVENT_AGE = Duration.hours(1);
+
+/**
+ * A scheduled Lambda that scans this account's Lambda functions for the invocation problems in AWS's
+ * troubleshooting guide and e-mails what it finds; add it to any stack.
+ */
+export class LambdaSentinel extends Construct {
+  /** The validated settings, with every default applied, that the scanner receives as SENTINEL_SETTINGS. */
+  readonly settings: SentinelSettings;
+  /** The scanner function the schedule invokes. */
+  readonly scanner: NodejsFunction;
+  /** Topic the scanner publishes alerts to; subscribe more endpoints or point CloudWatch alarms at it. */
+  readonly alertTopic: sns.Topic;
+  /** Customer-managed key encrypting the alert topic (the AWS-managed SNS key would lock out CloudWatch alarms). */
+  readonly alertKey: kms.Key;
+  /** DynamoDB table holding open findings, alert times and the values needed to undo remediations. */
+  readonly stateTable: dynamodb.Table;
+  /** Where scans that failed every retry, undeliverable schedule events and undeliverable e-mails end up. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** EventBridge rule that runs the scanner on `settings.schedule`. */
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: LambdaSentinelProps = {}) {
+    super(scope, id);
+    this.settings = parseSettings({ ...props }, PROPS_ORIGIN);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        'This queue is itself the dead-letter queue for the scanner, its schedule and its e-mail subscriptions; ' +
+        'redriving it to a further queue would only move undelivered messages, not surface them.',
+    });
+
+    this.alertKey = new kms.Key(this, 'AlertKey', {
+      description: 'Encrypts lambda-sentinel alerts at rest in the SNS topic',
+      enableKeyRotation: true,
+      // The key protects only messages in flight through the topic; nothing is left to decrypt once the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.alertTopic = new sns.Topic(this, 'AlertTopic', {
+      displayName: 'lambda-sentinel',
+      masterKey: this.alertKey,
+      enforceSSL: true,
+    });
+    for (const email of this.settings.alertEmails) {
+      this.alertTopic.addSubscription(
+        new subscriptions.EmailSubscription(email, { deadLetterQueue: this.deadLetterQueue }),
+      );
+    }
+    this.allowCloudWatchAlarmsToPublish();
+
+    this.stateTable = new dynamodb.Table(this, 'StateTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // The table holds the reserved concurrency each remediated function had before the sentinel changed it:
+      // deleting the stack must not destroy the only record of what to restore.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.scanner = this.createScanner(props.logRetention ?? logs.RetentionDays.ONE_MONTH);
+
+    this.schedule = new events.Rule(this, 'Schedule', {
+      description: 'Runs the lambda-sentinel scan',
+      schedule: events.Schedule.expression(this.settings.schedule),
+    });
+    this.schedule.addTarget(
+      new targets.LambdaFunction(this.scanner, {
+        retryAttempts: SCAN_RETRIES,
+        maxEventAge: SCAN_MAX_EVENT_AGE,
+        deadLetterQueue: this.deadLetterQueue,
+      }),
+    );
+  }
+
+  private createScanner(logRetention: logs.RetentionDays): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, 'ScannerLogs', { retention: logRetention });
+    const role = new iam.Role(this, 'ScannerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'lambda-sentinel scanner: reads Lambda configuration and metrics, publishes alerts, keeps state',
+    });
+    // Writing to its own log group replaces AWSLambdaBasicExecutionRole, which allows every log group in the account.
+    logGroup.grantWrite(role);
+    this.grantScannerAccess(role);
+
+    const scanner = new NodejsFunction(this, 'Scanner', {
+      description: "lambda-sentinel: scans this account's Lambda functions for invocation problems",
+      entry: path.join(__dirname, '..', 'functions', 'scanner', 'index.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      // Lambda's CPU share grows with memory; 512 MB keeps parsing thousands of function configurations quick.
+      memorySize: 512,
+      // A 10,000-function account lists in about 70 s at 3 rps on Lambda's shared control-plane bucket and reads
+      // its rotation slice of GetFunction in about 45 s at 20 rps: 5 minutes leaves room for throttling back-off.
+      timeout: Duration.minutes(5),
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      retryAttempts: SCAN_RETRIES,
+      maxEventAge: SCAN_MAX_EVENT_AGE,
+      deadLetterQueue: this.deadLetterQueue,
+      environment: {
+        [ENVIRONMENT_VARIABLES.settings]: JSON.stringify(this.settings),
+        [ENVIRONMENT_VARIABLES.topicArn]: this.alertTopic.topicArn,
+        [ENVIRONMENT_VARIABLES.tableName]: this.stateTable.tableName,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // Ship the SDK versions the tests ran against rather than whatever the runtime happens to include.
+        bundleAwsSDK: true,
+      },
+    });
+
+    Validations.of(scanner).acknowledge(
+      {
+        id: 'Serverless-LambdaAsyncFailureDestination',
+        reason:
+          'Failed scans already go to the dead-letter queue through DeadLetterConfig; an on-failure destination ' +
+          'on the same queue would deliver every failed scan twice.',
+      },
+      {
+        id: 'Serverless-LambdaTracing',
+        reason:
+          'The scanner is not instrumented with the X-Ray SDK, so active tracing would record only the invocation ' +
+          'duration its JSON platform logs already carry, at the price of xray:Put* permissions on Resource "*".',
+      },
+    );
+    return scanner;
+  }
+
+  private grantScannerAccess(role: iam.Role): void {
+    // Pseudo-parameters even in an environment-specific stack, so the ARN (and its acknowledgment below) never varies.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: FUNCTION_READ_ACTIONS,
+        resources: [`arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:function:*`],
+      }),
+    );
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ACCOUNT_READ_ACTIONS, resources: ['*'] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ENCRYPTED_PUBLISH_KEY_ACTIONS, resources: [this.alertKey.keyArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: STATE_ITEM_ACTIONS, resources: [this.stateTable.tableArn] }),
+    );
+
+    Validations.of(role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'lambda:ListFunctions, lambda:GetAccountSettings and cloudwatch:GetMetricData define no resource type in ' +
+          'IAM, so they can only be granted on Resource "*"; every other action here is scoped.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*]',
+        reason:
+          'The scanner must read every function in this account and region, including ones created after ' +
+          'deployment; the grant is limited to read-only actions on functions of this account and region.',
+      },
+    );
+  }
+
+  // The topic policy set for enforceSSL replaces SNS's default one, so alarm actions need an explicit allow.
+  private allowCloudWatchAlarmsToPublish(): void {
+    const alarms = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [alarms],
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    // No account condition on the key: the topic policy above already decides whose alarms may publish.
+    this.alertKey.grant(alarms, ...ENCRYPTED_PUBLISH_KEY_ACTIONS);
+  }
+}

@@ -1,0 +1,243 @@
+import {
+  GetFunctionCommand,
+  LambdaClient,
+  ListFunctionsCommand,
+  ResourceNotFoundException,
+  type FunctionConfiguration,
+} from '@aws-sdk/client-lambda';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { RequestBudget } from '../../../functions/scanner/aws/request-budget';
+import type { ScanReport } from '../../../functions/scanner/model';
+import { RunFailedError, runScan } from '../../../functions/scanner/run-scan';
+import { parseSettings } from '../../../functions/scanner/settings';
+import { DynamoStateStore } from '../../../functions/scanner/state/state-store';
+import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+import { VirtualClock } from '../../support/virtual-clock';
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:LambdaSentinel-Alerts`;
+const MINUTE = 60_000;
+
+/** One function of the fake account, as GetFunction would describe it. */
+interface FakeFunction {
+  configuration: FunctionConfiguration;
+  tags?: Record<string, string>;
+}
+
+const lambdaMock = mockClient(LambdaClient);
+const snsMock = mockClient(SNSClient);
+
+/** Lambda's timestamp format, e.g. 2030-01-01T00:00:00.000+0000. */
+function lambdaTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace('Z', '+0000');
+}
+
+/** Answers ListFunctions (without state fields, as AWS does) and GetFunction from `account`. */
+function serveAccount(account: Map<string, FakeFunction>): void {
+  lambdaMock.on(ListFunctionsCommand).callsFake(() => ({
+    Functions: [...account.values()].map(({ configuration }) => ({
+      FunctionName: configuration.FunctionName,
+      FunctionArn: configuration.FunctionArn,
+      LastModified: configuration.LastModified,
+      Runtime: configuration.Runtime,
+    })),
+  }));
+  lambdaMock.on(GetFunctionCommand).callsFake(({ FunctionName }: { FunctionName: string }) => {
+    const fn = account.get(FunctionName);
+    if (!fn)
+      throw new ResourceNotFoundException({ message: `Function not found: ${FunctionName}`, $metadata: {} });
+    return { Configuration: fn.configuration, Tags: fn.tags ?? {} };
+  });
+}
+
+function fakeFunction(name: string, modifiedAt: number, state: Partial<FunctionConfiguration>): FakeFunction {
+  return {
+    configuration: {
+      FunctionName: name,
+      FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
+      LastModified: lambdaTime(modifiedAt),
+      Runtime: 'nodejs22.x',
+      State: 'Active',
+      LastUpdateStatus: 'Successful',
+      ...state,
+    },
+  };
+}
+
+function publishedAlerts(): { subject: string; email: string; document: Record<string, unknown> }[] {
+  return snsMock.commandCalls(PublishCommand).map((call) => {
+    const input = call.args[0].input;
+    expect(input.TopicArn).toBe(TOPIC);
+    expect(input.MessageStructure).toBe('json');
+    const message = JSON.parse(input.Message ?? '{}') as { default: string; email: string };
+    return { subject: input.Subject ?? '', email: message.email, document: JSON.parse(message.default) };
+  });
+}
+
+describe('runScan end to end (mocked Lambda and SNS, dynalite state)', () => {
+  let dynamo: LocalDynamo;
+  let clock: VirtualClock;
+  let tableName: string;
+  let account: Map<string, FakeFunction>;
+  const settings = parseSettings({ alertEmails: 'ops@example.com', renotifyHours: 24 });
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(() => dynamo.stop());
+
+  beforeEach(async () => {
+    lambdaMock.reset();
+    snsMock.reset();
+    snsMock.on(PublishCommand).resolves({ MessageId: 'message-1' });
+    clock = new VirtualClock(Date.parse('2030-01-01T12:00:00.000Z'), true);
+    tableName = await dynamo.createStateTable();
+    const now = clock.now();
+    account = new Map([
+      ['checkout-api', fakeFunction('checkout-api', now - 3 * MINUTE, {})],
+      [
+        'vpc-ingest',
+        fakeFunction('vpc-ingest', now - 10 * MINUTE, {
+          State: 'Pending',
+          StateReasonCode: 'Creating',
+          StateReason: 'The function is being created.',
+        }),
+      ],
+      [
+        'billing-worker',
+        fakeFunction('billing-worker', now - 2 * MINUTE, {
+          State: 'Failed',
+          StateReasonCode: 'KMSKeyAccessDenied',
+          StateReason:
+            'Lambda was unable to decrypt the environment variables: access to the KMS key was denied.',
+        }),
+      ],
+    ]);
+    serveAccount(account);
+  });
+
+  let alertIds = 0;
+  function scan(minutesLater = 0): Promise<ScanReport> {
+    return clock.run(async () => {
+      await clock.sleep(minutesLater * MINUTE);
+      const budget = new RequestBudget({ getFunctionRps: 20, controlPlaneRps: 3, clock });
+      return runScan(
+        settings,
+        { accountId: ACCOUNT, region: REGION, topicArn: TOPIC },
+        {
+          clients: { lambda: new LambdaClient({ region: REGION }), sns: new SNSClient({ region: REGION }) },
+          stateStore: new DynamoStateStore(dynamo.client, tableName, { clock, budget, renotifyHours: 24 }),
+          budget,
+          clock,
+          log: () => undefined,
+          newAlertId: () => `alert-${++alertIds}`,
+        },
+      );
+    });
+  }
+
+  test('first run: one e-mail names the stuck and the failed function with guidance and console links', async () => {
+    const report = await scan();
+
+    expect(report.findings.map((f) => `${f.kind}:${f.functionName}`).sort()).toEqual([
+      'failed-state:billing-worker',
+      'stuck-pending:vpc-ingest',
+    ]);
+    expect(report.errors).toEqual([]);
+    expect(report.stats).toMatchObject({ functionsListed: 3, newFindings: 2, alertSent: true });
+    expect(report.stats.apiCalls).toMatchObject({ ListFunctions: 1, Publish: 1 });
+
+    const [alert, ...more] = publishedAlerts();
+    expect(more).toEqual([]);
+    expect(alert?.subject.length).toBeLessThan(100);
+    expect(alert?.subject).toContain(ACCOUNT);
+    expect(alert?.subject).toContain(REGION);
+    expect(alert?.subject).toContain('2 new');
+    expect(alert?.email).toContain('vpc-ingest');
+    expect(alert?.email).toContain('billing-worker');
+    expect(alert?.email).toContain('KMSKeyAccessDenied');
+    expect(alert?.email).toMatch(/KMS key/);
+    expect(alert?.email).toContain(
+      `https://${REGION}.console.aws.amazon.com/lambda/home?region=${REGION}#/functions/billing-worker`,
+    );
+    expect(alert?.document).toMatchObject({ account: ACCOUNT, region: REGION, counts: { new: 2 } });
+  });
+
+  test('the next run sends nothing while the findings are unchanged', async () => {
+    await scan();
+    const second = await scan(5);
+
+    expect(second.findings).toHaveLength(2);
+    expect(second.stats.alertSent).toBe(false);
+    expect(publishedAlerts()).toHaveLength(1);
+  });
+
+  test('a fixed function is reported once as resolved, then no more', async () => {
+    await scan();
+    const billing = account.get('billing-worker');
+    if (!billing) throw new Error('fixture');
+    billing.configuration = { ...billing.configuration, State: 'Active', StateReasonCode: undefined };
+    billing.configuration.LastModified = lambdaTime(clock.now() + 4 * MINUTE);
+
+    const fixed = await scan(5);
+    await scan(5);
+
+    expect(fixed.stats.resolved).toBe(1);
+    const alerts = publishedAlerts();
+    expect(alerts).toHaveLength(2);
+    expect(alerts[1]?.subject).toContain('1 resolved');
+    expect(alerts[1]?.email).toContain('billing-worker');
+  });
+
+  test('a still-open finding is sent again only after renotifyHours', async () => {
+    await scan();
+    for (let run = 0; run < 12 * 23; run += 1) await scan(5); // 23 hours of 5-minute runs
+    expect(publishedAlerts()).toHaveLength(1);
+
+    const reminder = await scan(60);
+    expect(reminder.stats.reminders).toBe(2);
+    expect(publishedAlerts()).toHaveLength(2);
+  }, 60_000);
+
+  test('a function deleted mid-scan is recorded and the rest of the run goes on', async () => {
+    lambdaMock
+      .on(GetFunctionCommand, { FunctionName: 'checkout-api' })
+      .rejects(new ResourceNotFoundException({ message: 'Function not found: checkout-api', $metadata: {} }));
+
+    const report = await scan();
+
+    expect(report.errors).toEqual([
+      expect.objectContaining({ functionName: 'checkout-api', code: 'ResourceNotFoundException' }),
+    ]);
+    expect(report.findings).toHaveLength(2);
+    expect(publishedAlerts()).toHaveLength(1);
+  });
+
+  test('a failed publish fails the run; the retry sends the same alert exactly once', async () => {
+    snsMock.on(PublishCommand).rejectsOnce(new Error('SNS is unavailable')).resolves({ MessageId: 'm-2' });
+
+    await expect(scan()).rejects.toBeInstanceOf(RunFailedError);
+    const retry = await scan(1);
+    await scan(5);
+
+    const alerts = publishedAlerts();
+    expect(alerts).toHaveLength(2); // the failed attempt and its one successful retry
+    expect(alerts[1]).toEqual(alerts[0]);
+    expect(alerts[1]?.subject).toContain('2 new');
+    expect(retry.stats.alertSent).toBe(false); // the retry's own findings were already notified
+  });
+
+  test('functions carrying the ignore tag are not reported', async () => {
+    const billing = account.get('billing-worker');
+    if (!billing) throw new Error('fixture');
+    billing.tags = { 'lambda-sentinel:ignore': 'true' };
+
+    const report = await scan();
+
+    expect(report.findings.map((f) => f.functionName)).toEqual(['vpc-ingest']);
+    expect(report.stats.functionsIgnored).toBe(1);
+    expect(publishedAlerts()[0]?.email).not.toContain('billing-worker');
+  });
+});

@@ -1,0 +1,381 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DEFAULT_SETTINGS, parseSettings, SettingsError } from '../../functions/scanner/settings';
+import { LambdaSentinel } from '../../lib/lambda-sentinel';
+import { LambdaSentinelStack } from '../../lib/lambda-sentinel-stack';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Condition?: unknown };
+
+function synthesize(context: Record<string, unknown> = {}): Template {
+  const app = new App({ context });
+  return Template.fromStack(new LambdaSentinelStack(app, 'LambdaSentinel'));
+}
+
+function onlyResource(template: Template, type: string): { logicalId: string; resource: Resource } {
+  const found = Object.entries(template.findResources(type) as Record<string, Resource>);
+  expect(found).toHaveLength(1);
+  const [logicalId, resource] = found[0]!;
+  return { logicalId, resource };
+}
+
+function scanner(template: Template): Resource {
+  return onlyResource(template, 'AWS::Lambda::Function').resource;
+}
+
+function scannerSettings(template: Template): unknown {
+  const variables = (scanner(template).Properties.Environment as { Variables: Record<string, unknown> })
+    .Variables;
+  return JSON.parse(variables.SENTINEL_SETTINGS as string);
+}
+
+function scannerStatements(template: Template): Statement[] {
+  const [roleLogicalId] = (scanner(template).Properties.Role as { 'Fn::GetAtt': [string, string] })[
+    'Fn::GetAtt'
+  ];
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleLogicalId }] } }) as Record<
+      string,
+      Resource
+    >,
+  );
+  expect(policies).toHaveLength(1);
+  return (policies[0]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
+
+function statementsGranting(template: Template, action: string): Statement[] {
+  return scannerStatements(template).filter((statement) => actionsOf(statement).includes(action));
+}
+
+// Every policy document in the template: identity policies and the topic, queue and key policies.
+function allStatements(template: Template): Statement[] {
+  const documents: unknown[] = [];
+  for (const resource of Object.values(template.toJSON().Resources as Record<string, Resource>)) {
+    const properties = resource.Properties ?? {};
+    documents.push(properties.PolicyDocument, properties.KeyPolicy, properties.AssumeRolePolicyDocument);
+  }
+  return documents.flatMap(
+    (document) => (document as { Statement?: Statement[] } | undefined)?.Statement ?? [],
+  );
+}
+
+describe('LambdaSentinelStack with no context', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthesize();
+  });
+
+  it('runs the scanner on a current Node.js runtime on arm64 with JSON logs', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
+      MemorySize: 512,
+      Timeout: 300,
+    });
+  });
+
+  it('logs to its own log group, kept for 30 days', () => {
+    const logGroup = onlyResource(template, 'AWS::Logs::LogGroup');
+    expect(logGroup.resource.Properties.RetentionInDays).toBe(30);
+    expect(scanner(template).Properties.LoggingConfig).toMatchObject({
+      LogGroup: { Ref: logGroup.logicalId },
+    });
+  });
+
+  it('runs every 5 minutes by default, targeting the scanner with retries and a dead-letter queue', () => {
+    const queue = onlyResource(template, 'AWS::SQS::Queue').logicalId;
+    const scannerId = onlyResource(template, 'AWS::Lambda::Function').logicalId;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [scannerId, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+        },
+      ],
+    });
+  });
+
+  it('retries a failed scan twice, then sends it to an encrypted, SSL-only dead-letter queue', () => {
+    const queue = onlyResource(template, 'AWS::SQS::Queue');
+    expect(queue.resource.Properties.SqsManagedSseEnabled).toBe(true);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    expect(scanner(template).Properties.DeadLetterConfig).toEqual({
+      TargetArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('encrypts the alert topic with a rotating customer-managed key and denies publishing without SSL', () => {
+    const key = onlyResource(template, 'AWS::KMS::Key');
+    expect(key.resource.Properties.EnableKeyRotation).toBe(true);
+    const topic = onlyResource(template, 'AWS::SNS::Topic');
+    expect(topic.resource.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key.logicalId, 'Arn'] });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic.logicalId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets CloudWatch alarms of this account publish to the encrypted topic', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes no e-mail address', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('keeps state in an on-demand table keyed by pk, with TTL on expiresAt and point-in-time recovery', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+    });
+  });
+
+  it('outputs exactly the alert topic ARN, the scanner function name and the state table name', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(['AlertTopicArn', 'ScannerFunctionName', 'StateTableName']);
+    expect(outputs.AlertTopicArn!.Value).toEqual({
+      Ref: onlyResource(template, 'AWS::SNS::Topic').logicalId,
+    });
+    expect(outputs.ScannerFunctionName!.Value).toEqual({
+      Ref: onlyResource(template, 'AWS::Lambda::Function').logicalId,
+    });
+    expect(outputs.StateTableName!.Value).toEqual({
+      Ref: onlyResource(template, 'AWS::DynamoDB::Table').logicalId,
+    });
+  });
+
+  it('tells the scanner where to publish and where to keep state', () => {
+    expect(scanner(template).Properties.Environment).toMatchObject({
+      Variables: {
+        ALERT_TOPIC_ARN: { Ref: onlyResource(template, 'AWS::SNS::Topic').logicalId },
+        STATE_TABLE_NAME: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').logicalId },
+      },
+    });
+  });
+
+  it('gives the scanner the default settings', () => {
+    expect(scannerSettings(template)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('grants the scanner exactly the actions it needs', () => {
+    const actions = scannerStatements(template).flatMap(actionsOf);
+    expect([...actions].sort()).toEqual(
+      [
+        'lambda:ListFunctions',
+        'lambda:GetFunction',
+        'lambda:ListTags',
+        'lambda:GetAccountSettings',
+        'lambda:ListProvisionedConcurrencyConfigs',
+        'lambda:ListAliases',
+        'lambda:GetFunctionRecursionConfig',
+        'cloudwatch:GetMetricData',
+        'sns:Publish',
+        'kms:GenerateDataKey',
+        'kms:Decrypt',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+  });
+
+  it('scopes per-function Lambda reads to functions of this account and region', () => {
+    const functionArns = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':lambda:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':function:*',
+        ],
+      ],
+    };
+    for (const action of [
+      'lambda:GetFunction',
+      'lambda:ListTags',
+      'lambda:ListAliases',
+      'lambda:ListProvisionedConcurrencyConfigs',
+      'lambda:GetFunctionRecursionConfig',
+    ]) {
+      expect(statementsGranting(template, action).map((statement) => statement.Resource)).toEqual([
+        functionArns,
+      ]);
+    }
+  });
+
+  it('uses Resource "*" only for the actions IAM cannot scope', () => {
+    const unscoped = scannerStatements(template).filter((statement) => statement.Resource === '*');
+    expect(unscoped.flatMap(actionsOf).sort()).toEqual(
+      ['cloudwatch:GetMetricData', 'lambda:GetAccountSettings', 'lambda:ListFunctions'].sort(),
+    );
+  });
+
+  it('lets the scanner publish to its own topic only, with its key only, and write its own table only', () => {
+    const topic = onlyResource(template, 'AWS::SNS::Topic').logicalId;
+    const key = onlyResource(template, 'AWS::KMS::Key').logicalId;
+    const table = onlyResource(template, 'AWS::DynamoDB::Table').logicalId;
+    expect(statementsGranting(template, 'sns:Publish').map((s) => s.Resource)).toEqual([{ Ref: topic }]);
+    expect(statementsGranting(template, 'kms:Decrypt').map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [key, 'Arn'] },
+    ]);
+    expect(statementsGranting(template, 'dynamodb:PutItem').map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [table, 'Arn'] },
+    ]);
+  });
+
+  it('allows no "*" action anywhere, and no wildcard action in any identity policy', () => {
+    const allowed = allStatements(template).filter((statement) => statement.Effect === 'Allow');
+    expect(allowed.length).toBeGreaterThan(0);
+    expect(allowed.flatMap(actionsOf)).not.toContain('*');
+    expect(
+      scannerStatements(template)
+        .flatMap(actionsOf)
+        .filter((action) => action.includes('*')),
+    ).toEqual([]);
+  });
+
+  it('matches the snapshot', () => {
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('LambdaSentinelStack with context', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthesize({
+      // As -c key=value delivers them: strings.
+      schedule: 'rate(10 minutes)',
+      alertEmails: 'ops@example.com, oncall@example.com',
+      getFunctionRps: '50',
+      // As cdk.json may hold them: numbers.
+      pendingMinutes: 10,
+    });
+  });
+
+  it('uses the custom schedule', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(10 minutes)' });
+  });
+
+  it('subscribes each address once, with undeliverable e-mails kept in the dead-letter queue', () => {
+    const queue = onlyResource(template, 'AWS::SQS::Queue').logicalId;
+    const subscriptions = Object.values(
+      template.findResources('AWS::SNS::Subscription') as Record<string, Resource>,
+    );
+    expect(subscriptions.map((subscription) => subscription.Properties.Endpoint).sort()).toEqual([
+      'oncall@example.com',
+      'ops@example.com',
+    ]);
+    for (const subscription of subscriptions) {
+      expect(subscription.Properties).toMatchObject({
+        Protocol: 'email',
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+      });
+    }
+  });
+
+  it('passes every setting to the scanner as validated values, including keys the CDK code never names', () => {
+    const settings = scannerSettings(template);
+    expect(settings).toEqual({
+      ...DEFAULT_SETTINGS,
+      schedule: 'rate(10 minutes)',
+      alertEmails: ['ops@example.com', 'oncall@example.com'],
+      getFunctionRps: 50,
+      pendingMinutes: 10,
+    });
+    // The scanner validates its environment with the same parser at cold start.
+    expect(parseSettings(settings as Record<string, unknown>, 'scanner environment')).toEqual(settings);
+  });
+});
+
+describe('settings validation', () => {
+  it('rejects bad CDK context with one error naming every bad key, its value and what is allowed', () => {
+    const app = new App({
+      context: { pendingMinutes: '-1', alertEmails: 'not-an-email', schedule: 'sometimes' },
+    });
+    let thrown: unknown;
+    try {
+      new LambdaSentinelStack(app, 'LambdaSentinel');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SettingsError);
+    const { message, problems } = thrown as SettingsError;
+    expect(problems.map((problem) => problem.key).sort()).toEqual([
+      'alertEmails',
+      'pendingMinutes',
+      'schedule',
+    ]);
+    expect(message).toContain('CDK context');
+    expect(message).toContain('pendingMinutes="-1": a number of minutes > 0');
+    expect(message).toContain('alertEmails="not-an-email": comma-separated e-mail addresses');
+    expect(message).toContain('schedule="sometimes": an EventBridge schedule expression');
+  });
+
+  it('rejects bad construct props the same way, naming them as construct props', () => {
+    const build = () =>
+      new LambdaSentinel(new Stack(new App(), 'Host'), 'Sentinel', {
+        pendingMinutes: 0,
+        alertEmails: ['ops@'],
+      });
+    expect(build).toThrow(SettingsError);
+    expect(build).toThrow(/construct props[\s\S]*alertEmails=\["ops@"\][\s\S]*pendingMinutes=0/);
+  });
+});

@@ -1,0 +1,93 @@
+import { App, Validations, type Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks, type NagPack } from 'cdk-nag';
+import { LambdaSentinelStack } from '../../lib/lambda-sentinel-stack';
+
+// Two addresses, so that the rules on e-mail subscriptions have something to check.
+const CONTEXT = { alertEmails: 'ops@example.com,oncall@example.com' };
+
+function synthesize(): Stack {
+  const app = new App({ context: CONTEXT });
+  const stack = new LambdaSentinelStack(app, 'LambdaSentinel');
+  app.synth();
+  return stack;
+}
+
+/** Every finding the AWS Solutions and Serverless packs report, with the path of the resource it is on. */
+function findings(stack: Stack): { rule: string; path: string }[] {
+  const packs: NagPack[] = [new AwsSolutionsChecks(), new ServerlessChecks()];
+  return packs
+    .flatMap((pack) => pack.validateScope(stack).violations)
+    .flatMap((violation) =>
+      violation.violatingResources.map((resource) => ({
+        rule: violation.ruleName,
+        // cdk-nag always names the construct; the logical ID is only the framework's fallback.
+        path: resource.constructPath ?? String(resource.resourceLogicalId),
+      })),
+    );
+}
+
+/** Every acknowledgment in the tree, by the construct it was made on. */
+function acknowledgments(stack: Stack): { at: string; id: string; reason: string }[] {
+  return stack.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+      .map(([id, reason]) => ({ at: construct.node.path, id: id.replace(/^annotation::/i, ''), reason })),
+  );
+}
+
+// Each acknowledgment, as "rule at construct path"; it covers the resources under that construct.
+const ACKNOWLEDGED = [
+  'AwsSolutions-IAM5[Resource::*] at LambdaSentinel/Sentinel/ScannerRole',
+  'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*] at LambdaSentinel/Sentinel/ScannerRole',
+  'Serverless-LambdaAsyncFailureDestination at LambdaSentinel/Sentinel/Scanner',
+  'Serverless-LambdaTracing at LambdaSentinel/Sentinel/Scanner',
+  'Serverless-SQSRedrivePolicy at LambdaSentinel/Sentinel/DeadLetterQueue',
+];
+
+describe('cdk-nag AWS Solutions and Serverless packs', () => {
+  let stack: Stack;
+  beforeAll(() => {
+    stack = synthesize();
+  });
+
+  it('report no unacknowledged error or warning', () => {
+    expect(findings(stack).map(({ rule, path }) => `${rule} at ${path}`)).toEqual([]);
+  });
+
+  it('leave CDK itself nothing to warn about', () => {
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('are acknowledged for exactly these rules, each on the construct it concerns', () => {
+    expect(
+      acknowledgments(stack)
+        .map(({ id, at }) => `${id} at ${at}`)
+        .sort(),
+    ).toEqual([...ACKNOWLEDGED].sort());
+  });
+
+  it('carry a specific reason for every acknowledgment', () => {
+    const reasons = acknowledgments(stack).map(({ reason }) => reason);
+    expect(new Set(reasons).size).toBe(reasons.length);
+    for (const reason of reasons) {
+      expect(reason.length).toBeGreaterThanOrEqual(100);
+      expect(reason).not.toMatch(/\b(todo|tbd|fixme|not needed|n\/a)\b/i);
+    }
+  });
+
+  it('would report exactly the acknowledged findings without the acknowledgments', () => {
+    jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
+    const coveredBy = findings(synthesize()).map(
+      ({ rule, path }) =>
+        ACKNOWLEDGED.find((acknowledged) => {
+          const [id, at] = acknowledged.split(' at ');
+          return id === rule && path.startsWith(`${at}/`);
+        }) ?? `${rule} at ${path} (not acknowledged)`,
+    );
+    expect(coveredBy.sort()).toEqual([...ACKNOWLEDGED].sort());
+  });
+});
