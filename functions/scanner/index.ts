@@ -15,7 +15,7 @@ const FINISHING_MARGIN_MS = 30_000;
 
 // One client per service for the container's life. Lambda calls are retried by RequestBudget alone
 // (it also slows down on throttling), so the SDK's own retries are off for that client.
-const clients: ScanClients & { cloudwatch: CloudWatchClient } = {
+const clients: ScanClients = {
   lambda: new LambdaClient({ maxAttempts: 1 }),
   cloudwatch: new CloudWatchClient({ retryMode: 'adaptive' }),
   sns: new SNSClient({}),

@@ -47,7 +47,7 @@ export interface FunctionDetail extends FunctionStateFields {
 }
 
 /** Why a function was chosen for a GetFunction check this run. */
-export type CheckReason = 'recently-modified' | 'watched' | 'rotation';
+export type CheckReason = 'recently-modified' | 'watched' | 'rotation' | 'named-by-finding';
 
 /** Everything the detectors may look at; collected once per run. */
 export interface AccountSnapshot {

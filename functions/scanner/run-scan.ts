@@ -1,10 +1,13 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { RequestBudget } from './aws/request-budget';
-import { collectInventory } from './collect/inventory';
+import { checkFunctions, collectInventory, type Inventory } from './collect/inventory';
+import { collectMetrics } from './collect/metrics';
+import { hogsNeedingDetail } from './detect/concurrency-hog';
 import type { DetectorContext } from './detect/detector';
-import { STATE_DETECTORS, isAssessed, runDetectors } from './detect/registry';
-import type { AccountSnapshot, Clock, FunctionSnapshot, ScanError, ScanReport } from './model';
+import { DETECTORS, isAssessed, runDetectors } from './detect/registry';
+import type { AccountSnapshot, Clock, Finding, FunctionSnapshot, ScanError, ScanReport } from './model';
 import { planAlert } from './notify/plan-alert';
 import { publishAlert } from './notify/publish-alert';
 import { renderAlert } from './notify/render-alert';
@@ -14,6 +17,7 @@ import type { PreviousState, StateStore } from './state/state-model';
 /** The AWS clients one run talks through; one instance per service, shared across the run. */
 export interface ScanClients {
   readonly lambda: LambdaClient;
+  readonly cloudwatch: CloudWatchClient;
   readonly sns: SNSClient;
 }
 
@@ -72,33 +76,53 @@ export async function runScan(
     previous,
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
-  const errors: ScanError[] = [...inventory.errors];
-  const snapshot: AccountSnapshot = {
-    accountId: target.accountId,
-    region: target.region,
-    collectedAt: new Date(startedAt).toISOString(),
+  const metrics = await collectMetrics({
+    cloudwatch: clients.cloudwatch,
+    lambda: clients.lambda,
+    budget,
+    settings,
+    now: startedAt,
     functions: inventory.functions,
-    inventoryComplete: inventory.inventoryComplete,
-    ignoredFunctions: inventory.ignoredFunctions,
-  };
+  });
+  const errors: ScanError[] = [...inventory.errors, ...metrics.errors];
   log({
     phase: 'collect',
     functionsListed: inventory.functions.length + inventory.ignoredFunctions.length,
     functionsChecked: inventory.checked.length,
     functionsIgnored: inventory.ignoredFunctions.length,
     inventoryComplete: inventory.inventoryComplete,
-    errors: inventory.errors,
+    metricsRequested: metrics.metricsRequested,
+    metricCoverage: metrics.metrics.coverage,
+    errors,
   });
 
-  const context: DetectorContext = { snapshot, settings, now: startedAt };
-  const detected = runDetectors(context, STATE_DETECTORS);
+  const firstLook: DetectorContext = {
+    snapshot: {
+      accountId: target.accountId,
+      region: target.region,
+      collectedAt: new Date(startedAt).toISOString(),
+      functions: inventory.functions,
+      inventoryComplete: inventory.inventoryComplete,
+      ignoredFunctions: inventory.ignoredFunctions,
+      metrics: metrics.metrics,
+    },
+    settings,
+    now: startedAt,
+  };
+  const { context, checkedAgain } = await checkNamedFunctions(firstLook, inventory, deps, settings);
+  errors.push(...checkedAgain.errors);
+  const snapshot = context.snapshot;
+  const detected = runDetectors(context, DETECTORS);
   errors.push(...detected.errors);
-  log({ phase: 'detect', findings: detected.findings, errors: detected.errors });
+  // Metrics name functions whatever their tags; the ignore tag silences them all the same.
+  const ignored = new Set(snapshot.ignoredFunctions);
+  const findings = detected.findings.filter((finding) => !ignored.has(finding.functionName));
+  log({ phase: 'detect', findings, errors: detected.errors });
 
   const plan = planAlert({
-    findings: detected.findings,
+    findings,
     previous,
-    isAssessed: (stored) => isAssessed(context, STATE_DETECTORS, stored),
+    isAssessed: (stored) => isAssessed(context, DETECTORS, stored),
     now: startedAt,
     settings,
   });
@@ -122,7 +146,7 @@ export async function runScan(
       runAt: snapshot.collectedAt,
       upsert: plan.upsert,
       remove: plan.remove,
-      watchedFunctions: watchedFunctions(inventory.functions, previous, snapshot),
+      watchedFunctions: watchedFunctions(snapshot.functions, previous, snapshot),
       ...(alert ? { alert } : {}),
     });
   } catch (error) {
@@ -133,16 +157,16 @@ export async function runScan(
   if (alert) await deliver(alert, target, deps);
 
   const report: ScanReport = {
-    findings: detected.findings,
+    findings,
     actions: [],
     errors,
     stats: {
       functionsListed: snapshot.functions.length + snapshot.ignoredFunctions.length,
-      functionsChecked: inventory.checked.length,
+      functionsChecked: inventory.checked.length + checkedAgain.checked.length,
       functionsIgnored: snapshot.ignoredFunctions.length,
       apiCalls: budget.apiCalls,
       throttledCalls: budget.throttledCalls,
-      metricsRequested: 0,
+      metricsRequested: metrics.metricsRequested,
       newFindings: plan.newFindings.length,
       reminders: plan.reminders.length,
       resolved: plan.resolved.length,
@@ -152,6 +176,47 @@ export async function runScan(
   };
   log({ phase: 'report', errors: report.errors, stats: report.stats });
   return report;
+}
+
+/**
+ * Metric findings can name functions this run did not GetFunction (metrics cover every function, state checks
+ * only a slice). Those are checked now, before anything is reported: a function carrying the ignore tag must
+ * stay silent, and a function with its own reserved concurrency is never a concurrency hog.
+ */
+async function checkNamedFunctions(
+  context: DetectorContext,
+  inventory: Inventory,
+  deps: ScanDependencies,
+  settings: SentinelSettings,
+): Promise<{ context: DetectorContext; checkedAgain: Pick<Inventory, 'checked' | 'errors'> }> {
+  const checked = new Set(inventory.checked.map((candidate) => candidate.functionName));
+  const named = new Set([
+    ...runDetectors(context, DETECTORS).findings.map((finding: Finding) => finding.functionName),
+    ...hogsNeedingDetail(context),
+  ]);
+  const candidates = [...named]
+    .filter((name) => !checked.has(name) && !context.snapshot.ignoredFunctions.includes(name))
+    .sort()
+    .map((functionName) => ({ functionName, reason: 'named-by-finding' as const }));
+  if (candidates.length === 0) return { context, checkedAgain: { checked: [], errors: [] } };
+
+  const again = await checkFunctions(
+    {
+      lambda: deps.clients.lambda,
+      budget: deps.budget,
+      settings,
+      clock: deps.clock,
+      ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
+    },
+    candidates,
+    context.snapshot.functions,
+  );
+  const snapshot: AccountSnapshot = {
+    ...context.snapshot,
+    functions: again.functions,
+    ignoredFunctions: [...context.snapshot.ignoredFunctions, ...again.ignoredFunctions],
+  };
+  return { context: { ...context, snapshot }, checkedAgain: again };
 }
 
 /** Publishes alerts an earlier run saved but could not confirm sent, before this run adds its own. */

@@ -72,13 +72,8 @@ type CheckOutcome =
  */
 export async function collectInventory(input: InventoryInput): Promise<Inventory> {
   const { lambda, budget, settings, now, previous } = input;
-  const clock = input.clock ?? systemClock;
-  const errors: ScanError[] = [];
 
   const listing = await listFunctions(lambda, budget);
-  if (listing.error) errors.push(listing.error);
-  const functions = new Map(listing.functions.map((fn) => [fn.functionName, fn]));
-
   const candidates = selectCandidates({
     listed: listing.functions,
     inventoryComplete: listing.complete,
@@ -87,6 +82,32 @@ export async function collectInventory(input: InventoryInput): Promise<Inventory
     now,
     settings,
   });
+  const checks = await checkFunctions(input, candidates, listing.functions);
+  return {
+    ...checks,
+    inventoryComplete: listing.complete,
+    errors: [...(listing.error ? [listing.error] : []), ...checks.errors],
+  };
+}
+
+/** What GetFunction added to a list of functions. */
+export type FunctionChecks = Omit<Inventory, 'inventoryComplete'>;
+
+/**
+ * Reads state, reserved concurrency and tags with GetFunction for `candidates` (most urgent first, at the
+ * budget's pace, until the deadline) and merges them into `functions`: deleted ones drop out, ignored ones
+ * move to `ignoredFunctions`, failures are recorded. Also used after detection, for functions that
+ * metric findings name but this run had not checked.
+ */
+export async function checkFunctions(
+  input: Pick<InventoryInput, 'lambda' | 'budget' | 'settings' | 'deadline' | 'clock'>,
+  candidates: readonly Candidate[],
+  known: readonly FunctionSnapshot[],
+): Promise<FunctionChecks> {
+  const { settings } = input;
+  const clock = input.clock ?? systemClock;
+  const errors: ScanError[] = [];
+  const functions = new Map(known.map((fn) => [fn.functionName, fn]));
 
   const concurrency = Math.min(CHECK_CONCURRENCY, Math.ceil(settings.getFunctionRps));
   const outcomes = await mapWithConcurrency(candidates, concurrency, (candidate) =>
@@ -142,14 +163,7 @@ export async function collectInventory(input: InventoryInput): Promise<Inventory
     });
   }
 
-  return {
-    functions: [...functions.values()],
-    inventoryComplete: listing.complete,
-    ignoredFunctions,
-    checked,
-    unchecked,
-    errors,
-  };
+  return { functions: [...functions.values()], ignoredFunctions, checked, unchecked, errors };
 }
 
 async function listFunctions(
@@ -177,7 +191,7 @@ async function listFunctions(
 
 async function checkFunction(
   functionName: string,
-  input: InventoryInput,
+  input: Pick<InventoryInput, 'lambda' | 'budget' | 'deadline'>,
   clock: Clock,
 ): Promise<CheckOutcome> {
   if (input.deadline !== undefined && clock.now() > input.deadline) return { kind: 'past-deadline' };

@@ -1,10 +1,19 @@
 import type { Finding, ScanError } from '../model';
 import type { Detector, DetectorContext } from './detector';
+import { concurrencyHog } from './concurrency-hog';
 import { failedState } from './failed-state';
+import { pcSpillover } from './pc-spillover';
+import { recursiveLoop } from './recursive-loop';
 import { stuckPending } from './stuck-pending';
 
-/** Detectors that read the functions' GetFunction state; metric detectors are listed separately. */
+/** Detectors that read the functions' GetFunction state. */
 export const STATE_DETECTORS: readonly Detector[] = [stuckPending, failedState];
+
+/** Detectors that read CloudWatch metrics (and the Lambda settings the metrics led to). */
+export const METRIC_DETECTORS: readonly Detector[] = [concurrencyHog, recursiveLoop, pcSpillover];
+
+/** Every finding kind the sentinel knows, in the order its e-mail explains them. */
+export const DETECTORS: readonly Detector[] = [...STATE_DETECTORS, ...METRIC_DETECTORS];
 
 /** Runs every detector; one that throws becomes a ScanError and the others still report. */
 export function runDetectors(

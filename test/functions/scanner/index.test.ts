@@ -1,3 +1,5 @@
+import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import * as lambdaSdk from '@aws-sdk/client-lambda';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import * as snsSdk from '@aws-sdk/client-sns';
@@ -9,6 +11,7 @@ import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 
 const lambdaMock = mockClient(LambdaClient);
 const snsMock = mockClient(SNSClient);
+const cloudwatchMock = mockClient(CloudWatchClient);
 const TOPIC = 'arn:aws:sns:eu-west-1:210987654321:LambdaSentinel-Alerts';
 
 const context = {
@@ -24,6 +27,7 @@ async function coldStart(env: Record<string, string>): Promise<typeof Handler> {
     // The fresh module registry must still hand out the SDK clients that aws-sdk-client-mock stubbed.
     jest.doMock('@aws-sdk/client-lambda', () => lambdaSdk);
     jest.doMock('@aws-sdk/client-sns', () => snsSdk);
+    jest.doMock('@aws-sdk/client-cloudwatch', () => cloudwatchSdk);
     handler = (await import('../../../functions/scanner/index')).handler;
   });
   if (!handler) throw new Error('handler did not load');
@@ -42,6 +46,8 @@ describe('scanner handler', () => {
   beforeEach(() => {
     lambdaMock.reset();
     snsMock.reset();
+    cloudwatchMock.reset();
+    cloudwatchMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     process.env = {
       ...saved,
       AWS_REGION: 'eu-west-1',
@@ -102,5 +108,6 @@ describe('scanner handler', () => {
     await expect(handler({}, context)).rejects.toThrow(/ALERT_TOPIC_ARN="not-an-arn".*\n.*pendingMinutes=-1/);
     expect(lambdaMock.calls()).toHaveLength(0);
     expect(snsMock.calls()).toHaveLength(0);
+    expect(cloudwatchMock.calls()).toHaveLength(0);
   });
 });

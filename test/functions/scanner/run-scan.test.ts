@@ -5,6 +5,7 @@ import {
   ResourceNotFoundException,
   type FunctionConfiguration,
 } from '@aws-sdk/client-lambda';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { RequestBudget } from '../../../functions/scanner/aws/request-budget';
@@ -28,6 +29,7 @@ interface FakeFunction {
 
 const lambdaMock = mockClient(LambdaClient);
 const snsMock = mockClient(SNSClient);
+const cloudwatchMock = mockClient(CloudWatchClient);
 
 /** Lambda's timestamp format, e.g. 2030-01-01T00:00:00.000+0000. */
 function lambdaTime(epochMs: number): string {
@@ -91,7 +93,9 @@ describe('runScan end to end (mocked Lambda and SNS, dynalite state)', () => {
   beforeEach(async () => {
     lambdaMock.reset();
     snsMock.reset();
+    cloudwatchMock.reset();
     snsMock.on(PublishCommand).resolves({ MessageId: 'message-1' });
+    cloudwatchMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     clock = new VirtualClock(Date.parse('2030-01-01T12:00:00.000Z'), true);
     tableName = await dynamo.createStateTable();
     const now = clock.now();
@@ -127,7 +131,11 @@ describe('runScan end to end (mocked Lambda and SNS, dynalite state)', () => {
         settings,
         { accountId: ACCOUNT, region: REGION, topicArn: TOPIC },
         {
-          clients: { lambda: new LambdaClient({ region: REGION }), sns: new SNSClient({ region: REGION }) },
+          clients: {
+            lambda: new LambdaClient({ region: REGION }),
+            cloudwatch: new CloudWatchClient({ region: REGION }),
+            sns: new SNSClient({ region: REGION }),
+          },
           stateStore: new DynamoStateStore(dynamo.client, tableName, { clock, budget, renotifyHours: 24 }),
           budget,
           clock,
