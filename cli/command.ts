@@ -1,0 +1,35 @@
+/** What a CLI command may touch: its output streams and environment, injected so tests can capture them. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Exit codes every command keeps to (documented in the README and in `--help`). */
+export const EXIT = {
+  /** Finished, nothing wrong found. */
+  clean: 0,
+  /** Finished, and found something an engineer should look at. */
+  findings: 1,
+  /** Wrong usage, missing credentials or access denied: nothing was scanned. */
+  usageOrAccess: 2,
+} as const;
+
+/** One sub-command of `lambda-sentinel`. */
+export interface CliCommand {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** The full `--help` text: usage line, options, examples. */
+  readonly help: string;
+  /** Runs the command with the arguments after its name; resolves to the exit code. */
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+/** Thrown for wrong usage; the CLI prints the message and the command's usage, and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
