@@ -83,6 +83,7 @@ export async function runScan(
     settings,
     now: startedAt,
     functions: inventory.functions,
+    ...(previous.lastRunAt !== undefined ? { previousRunAt: Date.parse(previous.lastRunAt) } : {}),
   });
   const errors: ScanError[] = [...inventory.errors, ...metrics.errors];
   log({

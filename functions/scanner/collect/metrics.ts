@@ -73,6 +73,24 @@ export interface CollectMetricsInput {
   readonly now: number;
   /** The inventory: Lambda settings are read only for functions in it, and its size bounds Metrics Insights' cost. */
   readonly functions: readonly FunctionSnapshot[];
+  /** Epoch milliseconds of the previous run, which decides whether this run probes for spillover. */
+  readonly previousRunAt?: number;
+}
+
+/**
+ * Whether this run searches for spillover. The probe costs one metric per alias or version with provisioned
+ * concurrency, and spillover means cold starts, not an outage: searching once per lookback period (the first
+ * run in each) still sees every minute, since each window spans the whole period, and cuts that cost by the
+ * number of runs per period (three on the defaults).
+ */
+export function probesSpillover(
+  now: number,
+  previousRunAt: number | undefined,
+  lookbackMinutes: number,
+): boolean {
+  if (previousRunAt === undefined || !Number.isFinite(previousRunAt)) return true;
+  const period = lookbackMinutes * 60_000;
+  return Math.floor(now / period) !== Math.floor(previousRunAt / period);
 }
 
 /** The metrics read, what they cost, and what went wrong along the way. */
@@ -309,7 +327,7 @@ function perFunction(
 }
 
 /** Tier 0: the region-level series, the region's invocation baseline, and the two SEARCH probes. */
-async function readRegion(collector: Collector, window: MetricWindow) {
+async function readRegion(collector: Collector, window: MetricWindow, withSpilloverProbe: boolean) {
   const queries = Object.entries(REGION_METRICS).map(([id, metric]) =>
     metricStatQuery(id, metric, WINDOW_PERIOD_SECONDS),
   );
@@ -320,7 +338,7 @@ async function readRegion(collector: Collector, window: MetricWindow) {
   );
   const [answers, baseline] = await Promise.all([
     collector.fetch(
-      [...queries, PROBE_RECURSION, PROBE_SPILLOVER],
+      [...queries, PROBE_RECURSION, ...(withSpilloverProbe ? [PROBE_SPILLOVER] : [])],
       windowRange(window),
       WINDOW_PERIOD_SECONDS,
     ),
@@ -604,7 +622,11 @@ export async function collectMetrics(input: CollectMetricsInput): Promise<Collec
   const known = new Set(functions.map((fn) => fn.functionName));
   const inInventory = (functionName: string) => known.size === 0 || known.has(functionName);
 
-  const region = await readRegion(collector, window);
+  const region = await readRegion(
+    collector,
+    window,
+    probesSpillover(input.now, input.previousRunAt, settings.lookbackMinutes),
+  );
   const [hogs, spillover, runaways] = await Promise.all([
     drillConcurrency(collector, input, region.account, window),
     drillSpillover(collector, input, region.qualifiers, window, inInventory),

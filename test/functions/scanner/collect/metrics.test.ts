@@ -11,7 +11,11 @@ import {
   ListProvisionedConcurrencyConfigsCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { collectMetrics, type CollectMetricsInput } from '../../../../functions/scanner/collect/metrics';
+import {
+  collectMetrics,
+  probesSpillover,
+  type CollectMetricsInput,
+} from '../../../../functions/scanner/collect/metrics';
 import { seriesPeak, seriesSum } from '../../../../functions/scanner/collect/metric-series';
 import { DEFAULT_SETTINGS } from '../../../../functions/scanner/settings';
 import { CountingBudget, FakeCloudWatch, type FakeSeries } from '../../../support/fake-cloudwatch';
@@ -169,6 +173,30 @@ describe('collectMetrics', () => {
     expect(seriesSum(metrics.functions[0]?.recursiveInvocationsDropped)).toBe(48);
     // The SEARCH found two series, and both are billed.
     expect(metricsRequested).toBe(6 + 2);
+  });
+
+  it('probes for spillover only in the first run of each lookback period, and then says it did not look', async () => {
+    const spilling = windowSeries(
+      'ProvisionedConcurrencySpilloverInvocations',
+      { FunctionName: 'checkout', Resource: 'checkout:live' },
+      20,
+    );
+    const fake = givenAccount([...regionSeries(), spilling]);
+    // SCAN_AT is 14:30:20; a run at 14:30:05 already probed this quarter-hour.
+    const { result } = run({ previousRunAt: SCAN_AT - 15_000 });
+    const { metrics } = await result;
+
+    expect(expressions(fake).some((expression) => expression.includes('Spillover'))).toBe(false);
+    expect(metrics.coverage.spilloverProbe).toBe(false);
+    expect(metrics.qualifiers).toEqual([]);
+  });
+
+  it.each([
+    ['first run ever', undefined, true],
+    ['previous run in the same 15 minutes', Date.parse('2026-11-26T14:16:00Z'), false],
+    ['previous run in the quarter-hour before', Date.parse('2026-11-26T14:14:59Z'), true],
+  ])('probesSpillover at 14:20 with %s: %s', (_case, previousRunAt, expected) => {
+    expect(probesSpillover(Date.parse('2026-11-26T14:20:00Z'), previousRunAt, 15)).toBe(expected);
   });
 
   it('for an alias that spilled over, reads its concurrency and invocations, and the function’s configs and aliases', async () => {
