@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -13,7 +13,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENVIRONMENT_VARIABLES } from '../functions/scanner/environment';
-import { parseSettings, type SentinelOptions, type SentinelSettings } from '../functions/scanner/settings';
+import {
+  parseSettings,
+  type RemediationFlag,
+  type SentinelOptions,
+  type SentinelSettings,
+} from '../functions/scanner/settings';
 
 /** How settings given as construct props are named in a SettingsError message. */
 export const PROPS_ORIGIN = 'construct props';
@@ -51,6 +56,12 @@ const STATE_ITEM_ACTIONS = [
   'dynamodb:Query',
   'dynamodb:Scan',
 ];
+// The one mutating Lambda action each remediation flag needs; nothing mutating is granted without a flag.
+const REMEDIATION_ACTIONS: Readonly<Record<RemediationFlag, string>> = {
+  'throttle-loops': 'lambda:PutFunctionConcurrency',
+  'cap-hogs': 'lambda:PutFunctionConcurrency',
+  'unblock-pending': 'lambda:UpdateFunctionConfiguration',
+};
 // SNS encrypts each published message under a data key from the topic's KMS key.
 const ENCRYPTED_PUBLISH_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
 // Both for EventBridge delivering the schedule and for Lambda retrying a failed scan.
@@ -180,6 +191,9 @@ export class LambdaSentinel extends Construct {
       },
     });
 
+    // The sentinel never remediates itself; the tag also keeps any other sentinel in the account off it.
+    Tags.of(scanner).add(this.settings.protectTag, 'true');
+
     Validations.of(scanner).acknowledge(
       {
         id: 'Serverless-LambdaAsyncFailureDestination',
@@ -199,12 +213,16 @@ export class LambdaSentinel extends Construct {
 
   private grantScannerAccess(role: iam.Role): void {
     // Pseudo-parameters even in an environment-specific stack, so the ARN (and its acknowledgment below) never varies.
+    const everyFunction = `arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:function:*`;
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: FUNCTION_READ_ACTIONS,
-        resources: [`arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:function:*`],
-      }),
+      new iam.PolicyStatement({ actions: FUNCTION_READ_ACTIONS, resources: [everyFunction] }),
     );
+    const remediationActions = this.remediationActions();
+    if (remediationActions.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: remediationActions, resources: [everyFunction] }),
+      );
+    }
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ACCOUNT_READ_ACTIONS, resources: ['*'] }));
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }),
@@ -227,9 +245,16 @@ export class LambdaSentinel extends Construct {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*]',
         reason:
           'The scanner must read every function in this account and region, including ones created after ' +
-          'deployment; the grant is limited to read-only actions on functions of this account and region.',
+          'deployment. Beyond read-only actions, only the mutating action of each remediation flag the operator ' +
+          'set is granted (none by default, none in a dry run), since a finding can name any function.',
       },
     );
+  }
+
+  /** The mutating Lambda actions the operator's remediation flags need; none in a dry run, which changes nothing. */
+  private remediationActions(): string[] {
+    if (this.settings.dryRun) return [];
+    return [...new Set(this.settings.remediate.map((flag) => REMEDIATION_ACTIONS[flag]))].sort();
   }
 
   // The topic policy set for enforceSSL replaces SNS's default one, so alarm actions need an explicit allow.

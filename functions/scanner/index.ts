@@ -35,16 +35,18 @@ export async function handler(_event: unknown, context: Context): Promise<ScanRe
     controlPlaneRps: settings.controlPlaneRps,
     clock,
   });
+  const stateStore = new DynamoStateStore(dynamodb, tableName, {
+    clock,
+    budget,
+    renotifyHours: settings.renotifyHours,
+  });
   return runScan(
     settings,
-    { accountId, region, topicArn },
+    { accountId, region, topicArn, selfFunctionName: context.functionName, stateTableName: tableName },
     {
       clients,
-      stateStore: new DynamoStateStore(dynamodb, tableName, {
-        clock,
-        budget,
-        renotifyHours: settings.renotifyHours,
-      }),
+      stateStore,
+      actionLog: stateStore,
       budget,
       clock,
       log: (record) => console.log(JSON.stringify(record)),

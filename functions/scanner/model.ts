@@ -234,18 +234,42 @@ export interface FindingLink {
   readonly url: string;
 }
 
-/** A remediation the sentinel decided on (issue 4 fills these in). */
+/** What a remediation does: reserved concurrency 0, a reserved concurrency cap, or the guide's no-change update. */
+export type ActionKind = 'throttle' | 'cap' | 'unblock';
+
+/**
+ * One remediation the sentinel decided on for one finding: applied, tried and failed, or (in a dry run) only
+ * planned. For throttle and cap, `previous` and `next` are the function's reserved concurrency before and after
+ * (null: none set), which is what undo restores.
+ */
 export interface Action {
+  /** Unique; what `lambda-sentinel undo <id>` takes. */
   readonly id: string;
-  readonly kind: 'throttle' | 'cap' | 'unblock';
+  readonly kind: ActionKind;
   readonly functionName: string;
+  /** The finding the action answers. */
   readonly fingerprint: string;
+  readonly findingKind: FindingKind;
+  readonly severity: Severity;
+  /** One line: why the sentinel acted (the finding's summary). */
+  readonly reason: string;
+  /** ISO-8601 time the action was decided. */
+  readonly decidedAt: string;
+  /** True once Lambda accepted the change; always false in a dry run. */
   readonly applied: boolean;
   readonly dryRun: boolean;
+  /** Reserved concurrency before the change; null when none was set; absent for unblock. */
   readonly previous?: number | null;
+  /** Reserved concurrency the action sets; absent for unblock. */
   readonly next?: number | null;
+  /** One line: what became of the function, as read back after the call. */
   readonly outcome?: string;
+  /** For unblock: the function's State (and LastUpdateStatus) read back after the call. */
+  readonly stateAfter?: string;
+  /** Why the action failed, in words an operator can act on. */
   readonly error?: string;
+  /** The AWS error name behind `error`, e.g. `TooManyRequestsException`. */
+  readonly errorCode?: string;
 }
 
 /** Which phase a recorded error came from. */

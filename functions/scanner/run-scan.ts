@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -11,8 +12,11 @@ import type { AccountSnapshot, Clock, Finding, FunctionSnapshot, ScanError, Scan
 import { planAlert } from './notify/plan-alert';
 import { publishAlert } from './notify/publish-alert';
 import { renderAlert } from './notify/render-alert';
+import { act } from './remediate/act';
+import { newActionId } from './remediate/action-text';
+import { decide } from './remediate/decide';
 import type { SentinelSettings } from './settings';
-import type { PreviousState, StateStore } from './state/state-model';
+import type { ActionLog, PreviousState, StateStore } from './state/state-model';
 
 /** The AWS clients one run talks through; one instance per service, shared across the run. */
 export interface ScanClients {
@@ -26,6 +30,10 @@ export interface ScanTarget {
   readonly accountId: string;
   readonly region: string;
   readonly topicArn: string;
+  /** The scanner's own function name (Lambda's `context.functionName`): the sentinel never remediates itself. */
+  readonly selfFunctionName?: string;
+  /** The state table's name, printed in the alert's undo commands. */
+  readonly stateTableName?: string;
 }
 
 /** Everything a run needs from outside, injected so the same code runs in Lambda, tests and the simulator. */
@@ -41,6 +49,16 @@ export interface ScanDependencies {
   readonly deadline?: number;
   /** Identifies this run's alert; unique per run. */
   readonly newAlertId: () => string;
+  /**
+   * The audit trail every action is recorded in before it is applied; without one, remediation applies nothing.
+   * @default - none
+   */
+  readonly actionLog?: ActionLog;
+  /**
+   * A new unique action id.
+   * @default - the run's time and 8 random hex digits
+   */
+  readonly newActionId?: () => string;
 }
 
 /** Thrown when a run cannot deliver its alert or save its state: the run must fail so Lambda retries it. */
@@ -52,9 +70,10 @@ export class RunFailedError extends Error {
 }
 
 /**
- * One scan: collect → detect → notify → persist, each phase's output logged as one JSON line.
- * Collection and detection problems are recorded in the report and the run goes on; failing to
- * publish the alert or save state throws, after saving enough that the retry sends no duplicate.
+ * One scan: collect → detect → decide → act → notify → persist, each phase's output logged as JSON lines.
+ * Collection, detection and action problems are recorded in the report and the run goes on; failing to
+ * publish the alert or save state throws, after saving enough that the retry sends no duplicate. Actions are
+ * recorded in the action log as they are applied, so a retried run repeats none.
  */
 export async function runScan(
   settings: SentinelSettings,
@@ -120,6 +139,30 @@ export async function runScan(
   const findings = detected.findings.filter((finding) => !ignored.has(finding.functionName));
   log({ phase: 'detect', findings, errors: detected.errors });
 
+  const decision = decide({
+    findings,
+    snapshot,
+    settings,
+    ...(target.selfFunctionName !== undefined ? { selfFunctionName: target.selfFunctionName } : {}),
+    earlier: {
+      actions: previous.actions ?? [],
+      openFindings: previous.openFindings,
+      ...(previous.lastRunAt !== undefined ? { lastRunAt: previous.lastRunAt } : {}),
+    },
+    now: startedAt,
+    newActionId: deps.newActionId ?? (() => newActionId(clock.now(), randomUUID)),
+  });
+  log({ phase: 'decide', planned: decision.planned, skipped: decision.skipped });
+  const acted = await act({
+    planned: decision.planned,
+    lambda: clients.lambda,
+    budget,
+    actionLog: deps.actionLog,
+    clock,
+    log,
+  });
+  errors.push(...acted.errors);
+
   const plan = planAlert({
     findings,
     previous,
@@ -127,17 +170,24 @@ export async function runScan(
     now: startedAt,
     settings,
   });
-  const alert = renderAlert(plan, {
-    accountId: target.accountId,
-    region: target.region,
-    now: startedAt,
-    alertId: deps.newAlertId(),
-  });
+  const alert = renderAlert(
+    plan,
+    { accountId: target.accountId, region: target.region, now: startedAt, alertId: deps.newAlertId() },
+    {
+      actions: acted.actions,
+      skipped: decision.skipped,
+      undo: {
+        region: target.region,
+        ...(target.stateTableName !== undefined ? { tableName: target.stateTableName } : {}),
+      },
+    },
+  );
   log({
     phase: 'notify',
     newFindings: plan.newFindings.length,
     reminders: plan.reminders.length,
     resolved: plan.resolved.length,
+    actions: acted.actions.length,
     alertId: alert?.id,
     subject: alert?.subject,
   });
@@ -159,7 +209,7 @@ export async function runScan(
 
   const report: ScanReport = {
     findings,
-    actions: [],
+    actions: acted.actions,
     errors,
     stats: {
       functionsListed: snapshot.functions.length + snapshot.ignoredFunctions.length,

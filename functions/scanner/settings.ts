@@ -70,10 +70,49 @@ export interface SentinelOptions {
    * @default 24
    */
   readonly loopBaselineHours?: number;
+  /**
+   * Remediations the scanner may apply: `throttle-loops` (reserved concurrency 0 on a recursive loop),
+   * `cap-hogs` (reserved concurrency on a concurrency hog), `unblock-pending` (the guide's no-change update of
+   * a function stuck Pending since creation). Each flag also grants the one Lambda action it needs.
+   * @default - none: findings are reported, nothing is changed
+   */
+  readonly remediate?: readonly RemediationFlag[];
+  /**
+   * Decide and report every remediation the flags allow, marked as not applied, and change nothing.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * Most remediations one run applies (or, in a dry run, plans), the most severe findings first; 0 stops them all.
+   * @default 3
+   */
+  readonly maxActionsPerRun?: number;
+  /**
+   * Reserved concurrency `cap-hogs` gives a hog; it must stay below the hog's observed peak and leave the
+   * account's unreserved concurrency at or above its minimum, or the hog is not capped.
+   * @default - half the hog's observed peak, lowered as far as the unreserved minimum requires
+   */
+  readonly hogCap?: number;
+  /**
+   * Tag key that keeps a function from ever being remediated; its findings are still reported.
+   * @default 'lambda-sentinel:protect'
+   */
+  readonly protectTag?: string;
 }
 
-/** Validated settings with every default applied. */
-export type SentinelSettings = { readonly [K in keyof SentinelOptions]-?: NonNullable<SentinelOptions[K]> };
+/** Settings whose default is derived at run time rather than a fixed value. */
+type DerivedSetting = 'hogCap';
+
+/** Validated settings with every default applied (`hogCap` stays undefined when the cap is to be derived). */
+export type SentinelSettings = {
+  readonly [K in Exclude<keyof SentinelOptions, DerivedSetting>]-?: NonNullable<SentinelOptions[K]>;
+} & { readonly [K in DerivedSetting]: SentinelOptions[K] };
+
+/** The remediation flags `remediate` accepts; each names the finding kind it answers. */
+export const REMEDIATION_FLAGS = ['throttle-loops', 'cap-hogs', 'unblock-pending'] as const;
+
+/** One remediation an operator can switch on. */
+export type RemediationFlag = (typeof REMEDIATION_FLAGS)[number];
 
 /** The keys an operator can set, with their defaults. */
 export const DEFAULT_SETTINGS: SentinelSettings = {
@@ -90,6 +129,11 @@ export const DEFAULT_SETTINGS: SentinelSettings = {
   loopFactor: 10,
   loopMinInvocationsPerMinute: 600,
   loopBaselineHours: 24,
+  remediate: [],
+  dryRun: false,
+  maxActionsPerRun: 3,
+  hogCap: undefined,
+  protectTag: 'lambda-sentinel:protect',
 };
 
 /** Names of every setting, in the order they are documented. */
@@ -115,11 +159,46 @@ export class SettingsError extends Error {
   }
 }
 
+// One alert lists every action of its run; a blast radius larger than this is no longer a safety rail.
+const MAX_ACTIONS_PER_RUN = 100;
 const EMAIL = /^[^\s@,;<>()]+@[^\s@,;<>()]+\.[A-Za-z]{2,}$/;
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\(\S+( \S+){5}\)$/;
 // Tag keys: 1-128 Unicode letters, digits, spaces and _.:/=+-@ (AWS tagging rules); aws: is reserved.
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+
+/** A comma list (`-c` string) or an array (cdk.json, props) as trimmed, non-empty strings; undefined if neither. */
+function stringList(value: unknown): string[] | undefined {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  if (!list || !list.every((item) => typeof item === 'string')) return undefined;
+  return list.map((item: string) => item.trim()).filter((item) => item.length > 0);
+}
+
+function tagKey(value: unknown): string | undefined {
+  return typeof value === 'string' && TAG_KEY.test(value) && !value.toLowerCase().startsWith('aws:')
+    ? value
+    : undefined;
+}
+
+const TAG_KEY_ALLOWED = 'a tag key: 1-128 letters, digits, spaces or _.:/=+-@, not starting with aws:';
+
+function isRemediationFlag(flag: string): flag is RemediationFlag {
+  return (REMEDIATION_FLAGS as readonly string[]).includes(flag);
+}
+
+/** What `remediate` accepts, naming the flags in `value` that are not among them. */
+function remediateAllowed(value: unknown): string {
+  const unknown = (stringList(value) ?? []).filter((flag) => !isRemediationFlag(flag));
+  const named = unknown.length > 0 ? `unknown flag ${unknown.map((flag) => `'${flag}'`).join(', ')}; ` : '';
+  return `${named}a comma list of ${REMEDIATION_FLAGS.join(', ')} (or empty for none)`;
+}
+
+/** `true`/`false` as a boolean (cdk.json, props) or as the string `-c dryRun=true` passes. */
+function boolean(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  return text === 'true' ? true : text === 'false' ? false : undefined;
+}
 
 /** Minutes between runs for a `rate(...)` expression; undefined for cron and invalid expressions. */
 export function schedulePeriodMinutes(schedule: string): number | undefined {
@@ -167,14 +246,17 @@ export function parseSettings(raw: Raw, origin = 'configuration'): SentinelSetti
     return n;
   };
 
+  const integer = (min: number, max: number) => (value: unknown) => {
+    const n = number(min, max, false)(value);
+    return n !== undefined && Number.isInteger(n) ? n : undefined;
+  };
+
   const settings: SentinelSettings = {
     alertEmails: read(
       'alertEmails',
       (value) => {
-        const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
-        if (!list || !list.every((item) => typeof item === 'string')) return undefined;
-        const emails = list.map((item: string) => item.trim()).filter((item) => item.length > 0);
-        return emails.every((email) => EMAIL.test(email)) ? [...new Set(emails)] : undefined;
+        const emails = stringList(value);
+        return emails?.every((email) => EMAIL.test(email)) ? [...new Set(emails)] : undefined;
       },
       'comma-separated e-mail addresses, e.g. ops@example.com,oncall@example.com',
     ),
@@ -184,14 +266,7 @@ export function parseSettings(raw: Raw, origin = 'configuration'): SentinelSetti
       'an EventBridge schedule expression: rate(1 minute), rate(N minutes|hours|days), or cron(six fields)',
     ),
     pendingMinutes: read('pendingMinutes', number(0, 1440, true), 'a number of minutes > 0 and <= 1440'),
-    ignoreTag: read(
-      'ignoreTag',
-      (value) =>
-        typeof value === 'string' && TAG_KEY.test(value) && !value.toLowerCase().startsWith('aws:')
-          ? value
-          : undefined,
-      'a tag key: 1-128 letters, digits, spaces or _.:/=+-@, not starting with aws:',
-    ),
+    ignoreTag: read('ignoreTag', tagKey, TAG_KEY_ALLOWED),
     renotifyHours: read('renotifyHours', number(0, 8760, true), 'a number of hours > 0 and <= 8760'),
     sweepMinutes: read('sweepMinutes', number(1, 1440, false), 'a number of minutes >= 1 and <= 1440'),
     getFunctionRps: read('getFunctionRps', number(0, 100, true), 'requests per second > 0 and <= 100'),
@@ -207,6 +282,23 @@ export function parseSettings(raw: Raw, origin = 'configuration'): SentinelSetti
     ),
     // Two weeks covers a weekly cycle; older traffic says little about today's.
     loopBaselineHours: read('loopBaselineHours', number(1, 336, false), 'a number of hours >= 1 and <= 336'),
+    remediate: read(
+      'remediate',
+      (value) => {
+        const flags = stringList(value);
+        return flags?.every(isRemediationFlag) ? [...new Set(flags)] : undefined;
+      },
+      remediateAllowed(raw.remediate),
+    ),
+    dryRun: read('dryRun', boolean, 'true or false'),
+    maxActionsPerRun: read(
+      'maxActionsPerRun',
+      integer(0, MAX_ACTIONS_PER_RUN),
+      `a whole number of actions >= 0 and <= ${MAX_ACTIONS_PER_RUN}`,
+    ),
+    // Lambda's highest account concurrency quotas are in the tens of thousands.
+    hogCap: read('hogCap', integer(1, 100_000), 'a whole number of concurrent executions >= 1'),
+    protectTag: read('protectTag', tagKey, TAG_KEY_ALLOWED),
   };
 
   if (problems.length > 0) throw new SettingsError(problems, origin);

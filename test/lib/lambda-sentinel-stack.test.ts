@@ -379,3 +379,69 @@ describe('settings validation', () => {
     expect(build).toThrow(/construct props[\s\S]*alertEmails=\["ops@"\][\s\S]*pendingMinutes=0/);
   });
 });
+
+describe('remediation flags', () => {
+  // Anything a Lambda action can do beyond reading: the deployed role must grant only what the flags need.
+  const lambdaWrites = (template: Template): string[] =>
+    scannerStatements(template)
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('lambda:') && !/^lambda:(Get|List)/.test(action))
+      .sort();
+
+  it('with no flag, grants no mutating Lambda action at all', () => {
+    expect(lambdaWrites(synthesize())).toEqual([]);
+  });
+
+  it.each([
+    ['throttle-loops', ['lambda:PutFunctionConcurrency']],
+    ['cap-hogs', ['lambda:PutFunctionConcurrency']],
+    ['unblock-pending', ['lambda:UpdateFunctionConfiguration']],
+    [
+      'throttle-loops,cap-hogs,unblock-pending',
+      ['lambda:PutFunctionConcurrency', 'lambda:UpdateFunctionConfiguration'],
+    ],
+  ])('remediate=%s grants exactly %j', (remediate, expected) => {
+    expect(lambdaWrites(synthesize({ remediate }))).toEqual(expected);
+  });
+
+  it('scopes the mutating action to functions of this account and region', () => {
+    const template = synthesize({ remediate: 'throttle-loops' });
+
+    expect(statementsGranting(template, 'lambda:PutFunctionConcurrency').map((s) => s.Resource)).toEqual(
+      statementsGranting(template, 'lambda:GetFunction').map((s) => s.Resource),
+    );
+  });
+
+  it('grants nothing mutating in a dry run, whatever the flags', () => {
+    expect(lambdaWrites(synthesize({ remediate: 'throttle-loops,cap-hogs', dryRun: 'true' }))).toEqual([]);
+  });
+
+  it('passes the remediation settings to the scanner', () => {
+    const template = synthesize({ remediate: 'cap-hogs', maxActionsPerRun: '1', hogCap: '200' });
+
+    expect(scannerSettings(template)).toMatchObject({
+      remediate: ['cap-hogs'],
+      dryRun: false,
+      maxActionsPerRun: 1,
+      hogCap: 200,
+    });
+  });
+
+  it('tags the scanner with protectTag, so no sentinel ever acts on it', () => {
+    const tags = (template: Template) => scanner(template).Properties.Tags;
+
+    expect(tags(synthesize())).toEqual(
+      expect.arrayContaining([{ Key: 'lambda-sentinel:protect', Value: 'true' }]),
+    );
+    expect(tags(synthesize({ protectTag: 'team:hands-off' }))).toEqual(
+      expect.arrayContaining([{ Key: 'team:hands-off', Value: 'true' }]),
+    );
+  });
+
+  it('takes the same settings as construct props', () => {
+    const stack = new Stack(new App(), 'Host');
+    new LambdaSentinel(stack, 'Sentinel', { remediate: ['unblock-pending'] });
+
+    expect(lambdaWrites(Template.fromStack(stack))).toEqual(['lambda:UpdateFunctionConfiguration']);
+  });
+});

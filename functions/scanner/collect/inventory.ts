@@ -244,7 +244,7 @@ function withDetail(
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; results keep the items' order. */
-async function mapWithConcurrency<T, R>(
+export async function mapWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<R>,

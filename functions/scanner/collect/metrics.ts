@@ -251,7 +251,8 @@ function messagesOf(result: MetricDataResult): string {
     .join('; ');
 }
 
-function seriesByLabel(
+/** GetMetricData results as one series per label (a SEARCH or Metrics Insights query returns several). */
+export function seriesByLabel(
   results: readonly MetricDataResult[],
   periodSeconds: number,
 ): Map<string, MetricSeries> {

@@ -1,4 +1,6 @@
-import type { Finding, Severity } from '../model';
+import type { Action, Finding, Severity } from '../model';
+import { actionHeadline, isUndoable, undoCommandLine, type UndoLocation } from '../remediate/action-text';
+import type { SkippedRemediation } from '../remediate/decide';
 import type { PendingAlert, StoredFinding } from '../state/state-model';
 import type { AlertPlan, Reminder } from './plan-alert';
 
@@ -20,6 +22,18 @@ export interface AlertContext {
   readonly alertId: string;
 }
 
+/** The run's remediations as the alert reports them. */
+export interface AlertRemediation {
+  /** Every action of the run: applied, failed, or planned in a dry run. */
+  readonly actions: readonly Action[];
+  /** Remediations the rails held back; those held back only because their flag is off are not news and left out. */
+  readonly skipped: readonly SkippedRemediation[];
+  /** Where the state table is, so each undo command works as pasted. */
+  readonly undo: UndoLocation;
+}
+
+const NO_REMEDIATION: AlertRemediation = { actions: [], skipped: [], undo: {} };
+
 type Section = 'new' | 'reminder' | 'resolved';
 
 /** One finding as the alert shows it, rendered once and reused while the message is fitted to the size limit. */
@@ -36,24 +50,34 @@ interface Counts {
   readonly new: number;
   readonly reminders: number;
   readonly resolved: number;
+  readonly actions: number;
 }
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, warning: 1, info: 2 };
 const SECTION_RANK: Readonly<Record<Section, number>> = { new: 0, reminder: 1, resolved: 2 };
 
-/** Turns a plan into the SNS message to publish, or undefined when there is nothing new to say. */
-export function renderAlert(plan: AlertPlan, context: AlertContext): PendingAlert | undefined {
+/**
+ * Turns a plan and the run's remediations into the SNS message to publish, or undefined when there is nothing
+ * new to say. A run that took (or, in a dry run, planned) any action always alerts, and its actions are never
+ * left out to fit the size limit: findings are.
+ */
+export function renderAlert(
+  plan: AlertPlan,
+  context: AlertContext,
+  remediation: AlertRemediation = NO_REMEDIATION,
+): PendingAlert | undefined {
   const counts: Counts = {
     new: plan.newFindings.length,
     reminders: plan.reminders.length,
     resolved: plan.resolved.length,
+    actions: remediation.actions.length,
   };
-  if (counts.new + counts.reminders + counts.resolved === 0) return undefined;
+  if (counts.new + counts.reminders + counts.resolved + counts.actions === 0) return undefined;
 
-  const subject = renderSubject(plan, counts, context);
+  const subject = renderSubject(plan, counts, remediation, context);
   const entries = rankEntries(plan, context.now);
   const compose = (shown: number): string =>
-    composeMessage(entries.slice(0, shown), entries.length - shown, counts, context);
+    composeMessage(entries.slice(0, shown), entries.length - shown, counts, remediation, context);
   const fits = (message: string): boolean =>
     Buffer.byteLength(subject, 'utf8') + Buffer.byteLength(message, 'utf8') < SNS_PUBLISH_LIMIT_BYTES;
 
@@ -72,8 +96,15 @@ export function renderAlert(plan: AlertPlan, context: AlertContext): PendingAler
   return { id: context.alertId, subject, message, createdAt: new Date(context.now).toISOString() };
 }
 
-function renderSubject(plan: AlertPlan, counts: Counts, context: AlertContext): string {
+function renderSubject(
+  plan: AlertPlan,
+  counts: Counts,
+  remediation: AlertRemediation,
+  context: AlertContext,
+): string {
+  const dryRun = remediation.actions.some((action) => action.dryRun);
   const parts = [
+    counts.actions > 0 ? plural(counts.actions, dryRun ? 'dry-run action' : 'action') : '',
     counts.new > 0 ? `${counts.new} new` : '',
     counts.reminders > 0 ? plural(counts.reminders, 'reminder') : '',
     counts.resolved > 0 ? `${counts.resolved} resolved` : '',
@@ -166,6 +197,7 @@ function composeMessage(
   shown: readonly Entry[],
   hidden: number,
   counts: Counts,
+  remediation: AlertRemediation,
   context: AlertContext,
 ): string {
   const generatedAt = new Date(context.now).toISOString();
@@ -176,10 +208,12 @@ function composeMessage(
 
   const text = [
     `lambda-sentinel checked the Lambda functions of AWS account ${context.accountId} in ${context.region} at ${generatedAt}.`,
-    `${counts.new} new, ${plural(counts.reminders, 'reminder')}, ${counts.resolved} resolved. Most severe first.`,
-    ...section('NEW FINDINGS', counts.new, newEntries, '\n\n'),
-    ...section('REMINDERS: STILL OPEN', counts.reminders, reminderEntries, '\n\n'),
-    ...section('RESOLVED', counts.resolved, resolvedEntries, '\n'),
+    `${counts.new} new, ${plural(counts.reminders, 'reminder')}, ${counts.resolved} resolved` +
+      `${counts.actions > 0 ? `, ${plural(counts.actions, 'action')}` : ''}. Most severe first.`,
+    ...actionSections(remediation),
+    ...section('NEW FINDINGS', counts.new, textsOf(newEntries), '\n\n'),
+    ...section('REMINDERS: STILL OPEN', counts.reminders, textsOf(reminderEntries), '\n\n'),
+    ...section('RESOLVED', counts.resolved, textsOf(resolvedEntries), '\n'),
     ...(hidden > 0
       ? [
           '',
@@ -198,6 +232,11 @@ function composeMessage(
     generatedAt,
     counts,
     truncated: hidden,
+    actions: remediation.actions.map((action) => ({
+      ...action,
+      ...(isUndoable(action) ? { undoCommand: undoCommandLine(action.id, remediation.undo) } : {}),
+    })),
+    notRemediated: reportedSkips(remediation),
     new: newEntries.map((entry) => entry.document),
     reminders: reminderEntries.map((entry) => entry.document),
     resolved: resolvedEntries.map((entry) => entry.document),
@@ -207,11 +246,44 @@ function composeMessage(
   return JSON.stringify({ default: document, email: text });
 }
 
-function section(title: string, total: number, entries: readonly Entry[], separator: string): string[] {
-  if (total === 0) return [];
-  const heading = `${title} (${entries.length < total ? `showing ${entries.length} of ${total}` : total})`;
-  return ['', heading, '='.repeat(heading.length), entries.map((entry) => entry.text).join(separator)];
+/** The actions taken (or planned, in a dry run) and the remediations the rails held back. */
+function actionSections(remediation: AlertRemediation): string[] {
+  const { actions } = remediation;
+  const skipped = reportedSkips(remediation);
+  const title = actions.some((action) => action.dryRun) ? 'ACTIONS (DRY RUN: NOTHING CHANGED)' : 'ACTIONS';
+  const actionLines = actions.map((action) =>
+    [
+      `- ${actionHeadline(action)}`,
+      `    Why: ${action.findingKind} [${action.severity}]: ${oneLine(action.reason)}`,
+      ...(action.outcome ? [`    Outcome: ${oneLine(action.outcome)}`] : []),
+      ...(action.error ? [`    Error: ${oneLine(action.error)}`] : []),
+      ...(isUndoable(action) ? [`    Undo: ${undoCommandLine(action.id, remediation.undo)}`] : []),
+      ...(action.applied && !isUndoable(action)
+        ? ['    Undo: nothing to undo (no setting was changed)']
+        : []),
+      `    Action id: ${action.id}`,
+    ].join('\n'),
+  );
+  const skippedLines = skipped.map(
+    (skip) => `- ${skip.kind} ${skip.functionName} (${skip.findingKind}): not done, ${oneLine(skip.detail)}`,
+  );
+  return [
+    ...section(title, actions.length, actionLines, '\n\n'),
+    ...section('NOT REMEDIATED', skipped.length, skippedLines, '\n'),
+  ];
 }
+
+function reportedSkips(remediation: AlertRemediation): SkippedRemediation[] {
+  return remediation.skipped.filter((skip) => skip.reason !== 'flag-off');
+}
+
+function section(title: string, total: number, texts: readonly string[], separator: string): string[] {
+  if (total === 0) return [];
+  const heading = `${title} (${texts.length < total ? `showing ${texts.length} of ${total}` : total})`;
+  return ['', heading, '='.repeat(heading.length), texts.join(separator)];
+}
+
+const textsOf = (entries: readonly Entry[]): string[] => entries.map((entry) => entry.text);
 
 function functionLabel(finding: Pick<Finding, 'functionName' | 'qualifier'>): string {
   return finding.qualifier !== undefined

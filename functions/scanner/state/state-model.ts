@@ -1,4 +1,4 @@
-import type { Finding, FindingKind, Severity } from '../model';
+import type { Action, Finding, FindingKind, Severity } from '../model';
 
 /** A finding as remembered between runs: enough to decide whether to alert again and to say it resolved. */
 export interface StoredFinding {
@@ -35,6 +35,8 @@ export interface PreviousState {
   readonly watchedFunctions: readonly string[];
   /** Alerts saved but not yet confirmed published (a failed or interrupted run); oldest first. */
   readonly pendingAlerts: readonly PendingAlert[];
+  /** Remediations earlier runs recorded and the table still keeps; absent from stores that keep none. */
+  readonly actions?: readonly ActionRecord[];
 }
 
 /** What one run decided to remember. */
@@ -77,4 +79,49 @@ export interface StateStore {
   save(change: StateChange): Promise<void>;
   /** Records that an alert was published, so no later run sends it again. */
   markDelivered(alertId: string): Promise<void>;
+}
+
+/**
+ * Where an action record stands: `pending` is written before the mutating call (so nothing is ever changed
+ * without a record that can undo it), then becomes `applied` or `failed`; a dry run records `dry-run`;
+ * undo moves `applied` (or `pending`) through `undoing` to `undone`.
+ */
+export type ActionStatus = 'pending' | 'applied' | 'failed' | 'dry-run' | 'undoing' | 'undone';
+
+/** How an action was undone. */
+export interface UndoRecord {
+  /** ISO-8601 time the undo claimed the record. */
+  readonly startedAt: string;
+  /** ISO-8601 time Lambda accepted the restore; absent while it is in progress. */
+  readonly finishedAt?: string;
+  /** The reserved concurrency restored; null when the restore removed it. */
+  readonly restored: number | null;
+  /** Who ran the undo, as far as the CLI can tell (the AWS caller or the OS user). */
+  readonly by?: string;
+}
+
+/** The audit trail of one action, as the state table keeps it. */
+export interface ActionRecord extends Action {
+  readonly status: ActionStatus;
+  /** Bumped by every write; a write succeeds only against the revision it read, so two undos cannot both win. */
+  readonly revision: number;
+  readonly undo?: UndoRecord;
+}
+
+/** Thrown when an action record changed since it was read (another run or undo got there first). */
+export class ActionConflictError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ActionConflictError';
+  }
+}
+
+/** The audit trail of remediations (DynamoDB in production): every action is recorded before it is applied. */
+export interface ActionLog {
+  /** Writes a new record (revision 0); throws ActionConflictError if one with its id exists. */
+  recordAction(record: ActionRecord): Promise<void>;
+  /** Replaces `record` if it is still at `record.revision`, and returns it at its new revision; else ActionConflictError. */
+  updateAction(record: ActionRecord): Promise<ActionRecord>;
+  /** The record with `id`, or undefined when there is none (never recorded, or expired). */
+  getAction(id: string): Promise<ActionRecord | undefined>;
 }

@@ -2,8 +2,9 @@
  * What one run leaves for the next, in a small DynamoDB table (partition key `pk`, TTL attribute `expiresAt`).
  *
  * Items: `run` (when the last run saved, which functions to re-check), `finding#<fingerprint>` (one open finding),
- * `alert#<id>` (an alert not yet confirmed published, with the state change it belongs to) and
- * `alert-part#<id>#<n>` (the rest of a record too large for one item).
+ * `alert#<id>` (an alert not yet confirmed published, with the state change it belongs to),
+ * `alert-part#<id>#<n>` (the rest of a record too large for one item) and `action#<id>` (one remediation's audit
+ * record: what was changed, from what to what, and its undo; written before the change is made).
  *
  * No duplicate alert, no lost alert, without transactions: `save` writes the alert record first, then the
  * finding items, then the `run` item, which marks the change as complete. A save that dies half-way leaves an
@@ -18,12 +19,22 @@ import {
   BatchWriteItemCommand,
   DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   ScanCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { type CallBudget, type Clock, type FindingKind, type Severity, systemClock } from '../model';
-import type { PendingAlert, PreviousState, StateChange, StateStore, StoredFinding } from './state-model';
+import {
+  ActionConflictError,
+  type ActionLog,
+  type ActionRecord,
+  type PendingAlert,
+  type PreviousState,
+  type StateChange,
+  type StateStore,
+  type StoredFinding,
+} from './state-model';
 
 /** Thrown when the state table cannot be read or written; `cause` holds the underlying error. */
 export class StateStoreError extends Error {
@@ -72,6 +83,7 @@ const RUN_KEY = 'run';
 const findingKey = (fingerprint: string): string => `finding#${fingerprint}`;
 const alertKey = (alertId: string): string => `alert#${alertId}`;
 const alertPartKey = (alertId: string, part: number): string => `alert-part#${alertId}#${part}`;
+const actionKey = (actionId: string): string => `action#${actionId}`;
 
 const HOUR_SECONDS = 3600;
 const DAY_SECONDS = 24 * HOUR_SECONDS;
@@ -79,6 +91,8 @@ const DAY_SECONDS = 24 * HOUR_SECONDS;
 const RUN_RETENTION_SECONDS = 30 * DAY_SECONDS;
 const FINDING_RETENTION_SECONDS = 30 * DAY_SECONDS;
 const ALERT_RETENTION_SECONDS = 7 * DAY_SECONDS;
+// How long an action can be undone with `lambda-sentinel undo`, and how long an undone one is not repeated.
+const ACTION_RETENTION_SECONDS = 90 * DAY_SECONDS;
 // BatchWriteItem takes at most 25 requests.
 const BATCH_SIZE = 25;
 // An item may hold 400 KB including attribute names; a record of thousands of findings is split below that.
@@ -89,7 +103,7 @@ const BACKOFF_CAP_MS = 5_000;
 const passThrough: CallBudget = { call: (_operation, send) => send() };
 
 /** The sentinel's memory between runs, kept in the stack's DynamoDB state table. */
-export class DynamoStateStore implements StateStore {
+export class DynamoStateStore implements StateStore, ActionLog {
   private readonly clock: Clock;
   private readonly budget: CallBudget;
   private readonly findingRetentionSeconds: number;
@@ -113,6 +127,7 @@ export class DynamoStateStore implements StateStore {
       const findings = new Map<string, StoredFinding>();
       const headers: Item[] = [];
       const parts = new Map<string, Uint8Array>();
+      const actions: ActionRecord[] = [];
       let runItem: Item | undefined;
       for (const item of items) {
         const key = text(item, 'pk');
@@ -120,6 +135,7 @@ export class DynamoStateStore implements StateStore {
         else if (key.startsWith('finding#')) findings.set(text(item, 'fingerprint'), toStoredFinding(item));
         else if (key.startsWith('alert#')) headers.push(item);
         else if (key.startsWith('alert-part#')) parts.set(key, binary(item, 'body'));
+        else if (key.startsWith('action#')) actions.push(toActionRecord(item));
       }
       let lastRunAt = runItem && text(runItem, 'lastRunAt');
       let watchedFunctions = runItem?.watchedFunctions?.L?.map((name) => name.S ?? '') ?? [];
@@ -139,8 +155,67 @@ export class DynamoStateStore implements StateStore {
         openFindings: [...findings.values()],
         watchedFunctions,
         pendingAlerts: records.map((record) => record.alert),
+        actions: actions.sort((a, b) => a.decidedAt.localeCompare(b.decidedAt) || a.id.localeCompare(b.id)),
       };
     });
+  }
+
+  /** Writes a new action record, refusing to overwrite one with the same id. */
+  async recordAction(record: ActionRecord): Promise<void> {
+    await this.guard(`record action ${record.id}`, () =>
+      this.conditionalPut(actionItem({ ...record, revision: 0 }), 'attribute_not_exists(pk)', {}),
+    );
+  }
+
+  /** Replaces an action record that is still at the revision the caller read, bumping its revision. */
+  async updateAction(record: ActionRecord): Promise<ActionRecord> {
+    const next = { ...record, revision: record.revision + 1 };
+    await this.guard(`update action ${record.id}`, () =>
+      this.conditionalPut(actionItem(next), 'revision = :read', { ':read': { N: String(record.revision) } }),
+    );
+    return next;
+  }
+
+  /** The action record with `id`, read consistently; undefined when there is none or it has expired. */
+  async getAction(id: string): Promise<ActionRecord | undefined> {
+    return this.guard(`read action ${id}`, async () => {
+      const { Item: item } = await this.budget.call('GetItem', () =>
+        this.client.send(
+          new GetItemCommand({
+            TableName: this.tableName,
+            Key: { pk: { S: actionKey(id) } },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      if (!item || Number(item.expiresAt?.N ?? Infinity) <= this.clock.now() / 1000) return undefined;
+      return toActionRecord(item);
+    });
+  }
+
+  private async conditionalPut(
+    item: Item,
+    condition: string,
+    values: Record<string, AttributeValue>,
+  ): Promise<void> {
+    try {
+      await this.budget.call('PutItem', () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: condition,
+            ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+          }),
+        ),
+      );
+    } catch (error) {
+      if ((error as { name?: unknown }).name !== 'ConditionalCheckFailedException') throw error;
+      throw new ActionConflictError(
+        `action record ${item.pk?.S ?? '?'} was written by someone else since it was read`,
+        { cause: error },
+      );
+    }
   }
 
   /** Writes what this run changed: its alert record first, then the findings, then the run metadata. */
@@ -268,7 +343,7 @@ export class DynamoStateStore implements StateStore {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof StateStoreError) throw error;
+      if (error instanceof StateStoreError || error instanceof ActionConflictError) throw error;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       throw new StateStoreError(`Could not ${what} in DynamoDB table ${this.tableName} (${reason})`, {
         cause: error,
@@ -308,6 +383,21 @@ function toStoredFinding(item: Item): StoredFinding {
     firstSeenAt: text(item, 'firstSeenAt'),
     lastNotifiedAt: text(item, 'lastNotifiedAt'),
   };
+}
+
+// The record travels as one JSON document; status and revision sit beside it so that writes can be conditional.
+function actionItem(record: ActionRecord): Item {
+  return {
+    pk: { S: actionKey(record.id) },
+    record: { S: JSON.stringify(record) },
+    status: { S: record.status },
+    revision: { N: String(record.revision) },
+    expiresAt: { N: String(epochSeconds(record.decidedAt) + ACTION_RETENTION_SECONDS) },
+  };
+}
+
+function toActionRecord(item: Item): ActionRecord {
+  return JSON.parse(text(item, 'record')) as ActionRecord;
 }
 
 function readRecord(header: Item, parts: ReadonlyMap<string, Uint8Array>): AlertRecord {

@@ -4,21 +4,32 @@ import {
   type GetMetricDataCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import {
+  DeleteFunctionConcurrencyCommand,
   GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
   GetFunctionCommand,
   GetFunctionRecursionConfigCommand,
   LambdaClient,
   ListAliasesCommand,
   ListFunctionsCommand,
   ListProvisionedConcurrencyConfigsCommand,
+  PutFunctionConcurrencyCommand,
 } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { RequestBudget } from '../../../functions/scanner/aws/request-budget';
 import type { ScanReport } from '../../../functions/scanner/model';
-import { runScan } from '../../../functions/scanner/run-scan';
-import { DEFAULT_SETTINGS } from '../../../functions/scanner/settings';
-import type { PreviousState, StateChange, StateStore } from '../../../functions/scanner/state/state-model';
+import { undoAction } from '../../../functions/scanner/remediate/undo';
+import { RunFailedError, runScan, type ScanTarget } from '../../../functions/scanner/run-scan';
+import { DEFAULT_SETTINGS, parseSettings, type SentinelSettings } from '../../../functions/scanner/settings';
+import type {
+  ActionLog,
+  PreviousState,
+  StateChange,
+  StateStore,
+} from '../../../functions/scanner/state/state-model';
+import { DynamoStateStore } from '../../../functions/scanner/state/state-store';
+import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { FakeCloudWatch, type FakeSeries } from '../../support/fake-cloudwatch';
 import { SCAN_AT, regionSeries, windowSeries } from '../../support/metric-scenarios';
 import { VirtualClock } from '../../support/virtual-clock';
@@ -94,31 +105,45 @@ function serveFunctions(
   }));
 }
 
-async function scan(): Promise<ScanReport> {
-  const clock = new VirtualClock(SCAN_AT);
+interface ScanOptions {
+  readonly settings?: SentinelSettings;
+  readonly stateStore?: StateStore & Partial<ActionLog>;
+  readonly target?: Partial<ScanTarget>;
+  readonly at?: number;
+}
+
+async function scan(options: ScanOptions = {}): Promise<ScanReport> {
+  const clock = new VirtualClock(options.at ?? SCAN_AT, true);
   const budget = new RequestBudget({ getFunctionRps: 20, controlPlaneRps: 3, clock });
+  const stateStore: StateStore & Partial<ActionLog> = options.stateStore ?? new MemoryStateStore();
   return clock.run(() =>
     runScan(
-      DEFAULT_SETTINGS,
-      { accountId: ACCOUNT, region: REGION, topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:alerts` },
+      options.settings ?? DEFAULT_SETTINGS,
+      {
+        accountId: ACCOUNT,
+        region: REGION,
+        topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:alerts`,
+        ...options.target,
+      },
       {
         clients: {
           lambda: new LambdaClient({ region: REGION }),
           cloudwatch: new CloudWatchClient({ region: REGION }),
           sns: new SNSClient({ region: REGION }),
         },
-        stateStore: new MemoryStateStore(),
+        stateStore,
+        ...(stateStore.recordAction ? { actionLog: stateStore as ActionLog } : {}),
         budget,
         clock,
         log: () => undefined,
-        newAlertId: () => 'alert-1',
+        newAlertId: () => `alert-${clock.now()}`,
       },
     ),
   );
 }
 
-function emailText(): string {
-  const message = snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}';
+function emailText(index = 0): string {
+  const message = snsMock.commandCalls(PublishCommand)[index]?.args[0].input.Message ?? '{}';
   return (JSON.parse(message) as { email?: string }).email ?? '';
 }
 
@@ -192,5 +217,131 @@ describe('runScan with metric trouble (mocked Lambda, CloudWatch and SNS)', () =
 
     expect(report.findings.map((f) => f.functionName)).not.toContain(LOOP);
     expect(emailText()).not.toContain(LOOP);
+  });
+
+  describe('with remediation on (dynalite state table)', () => {
+    const TABLE = 'LambdaSentinel-StateTable';
+    const remediating = parseSettings({ remediate: 'throttle-loops,cap-hogs,unblock-pending' });
+    let dynamo: LocalDynamo;
+    let store: DynamoStateStore;
+    let reserved: Record<string, number>;
+
+    beforeAll(async () => {
+      dynamo = await startDynalite();
+    });
+    afterAll(() => dynamo.stop());
+    beforeEach(async () => {
+      store = new DynamoStateStore(dynamo.client, await dynamo.createStateTable());
+      reserved = {};
+      lambdaMock
+        .on(PutFunctionConcurrencyCommand)
+        .callsFake((input: { FunctionName: string; ReservedConcurrentExecutions: number }) => {
+          reserved[input.FunctionName] = input.ReservedConcurrentExecutions;
+          return { ReservedConcurrentExecutions: input.ReservedConcurrentExecutions };
+        });
+    });
+
+    const putCalls = () =>
+      lambdaMock.commandCalls(PutFunctionConcurrencyCommand).map((call) => call.args[0].input);
+    const remediate = (settings: SentinelSettings = remediating, at = SCAN_AT) =>
+      scan({ settings, stateStore: store, target: { stateTableName: TABLE }, at });
+
+    test('throttles the loop, caps the hog, records both for undo and lists them in the alert', async () => {
+      serveFunctions(reserved);
+
+      const report = await remediate();
+
+      expect(putCalls()).toEqual([
+        { FunctionName: LOOP, ReservedConcurrentExecutions: 0 },
+        { FunctionName: HOG, ReservedConcurrentExecutions: 470 },
+      ]);
+      expect(report.actions.map((action) => [action.kind, action.functionName, action.applied])).toEqual([
+        ['throttle', LOOP, true],
+        ['cap', HOG, true],
+      ]);
+      const records = [...((await store.load()).actions ?? [])].sort((a, b) =>
+        a.functionName.localeCompare(b.functionName),
+      );
+      expect(
+        records.map((record) => [record.functionName, record.status, record.previous, record.next]),
+      ).toEqual([
+        [HOG, 'applied', null, 470],
+        [LOOP, 'applied', null, 0],
+      ]);
+      const email = emailText();
+      for (const action of report.actions) {
+        expect(email).toContain(`npx lambda-sentinel undo ${action.id} --table ${TABLE} --region ${REGION}`);
+      }
+      expect(email).toContain(`Throttled ${LOOP}: reserved concurrency none -> 0`);
+      expect(email).toContain(`Capped ${HOG}: reserved concurrency none -> 470`);
+    });
+
+    test('a retried run repeats no action, even where Lambda does not yet show the change', async () => {
+      serveFunctions(); // GetFunction keeps answering "no reservation": only the action records can tell
+      snsMock.on(PublishCommand).rejectsOnce(new Error('SNS is unavailable')).resolves({ MessageId: 'm-2' });
+
+      await expect(remediate()).rejects.toBeInstanceOf(RunFailedError);
+      const retry = await remediate(remediating, SCAN_AT + 60_000);
+
+      expect(putCalls()).toHaveLength(2);
+      expect(retry.actions).toEqual([]);
+      expect(emailText(1)).toContain(`Throttled ${LOOP}`); // the failed run's alert, delivered by the retry
+    });
+
+    test('a dry run decides the same actions, sends no mutating call and says what it would do', async () => {
+      serveFunctions(reserved);
+
+      const report = await remediate(parseSettings({ remediate: 'throttle-loops,cap-hogs', dryRun: true }));
+
+      expect(putCalls()).toEqual([]);
+      expect(report.actions.map((action) => [action.functionName, action.applied, action.dryRun])).toEqual([
+        [LOOP, false, true],
+        [HOG, false, true],
+      ]);
+      expect(emailText()).toContain(`Would throttle ${LOOP}: reserved concurrency none -> 0`);
+    });
+
+    test('a protected function and the sentinel itself are reported but never touched', async () => {
+      serveFunctions(reserved, { [HOG]: { 'lambda-sentinel:protect': 'true' } });
+
+      const report = await scan({
+        settings: remediating,
+        stateStore: store,
+        target: { stateTableName: TABLE, selfFunctionName: LOOP },
+      });
+
+      expect(putCalls()).toEqual([]);
+      expect(report.findings.map((finding) => finding.functionName)).toEqual(
+        expect.arrayContaining([HOG, LOOP]),
+      );
+      const email = emailText();
+      expect(email).toContain(
+        `cap ${HOG} (concurrency-hog): not done, it carries the tag lambda-sentinel:protect`,
+      );
+      expect(email).toContain(`throttle ${LOOP} (recursive-loop): not done, this is the sentinel itself`);
+    });
+
+    test('after an undo, the next run does not throttle the loop again', async () => {
+      serveFunctions(reserved);
+      const first = await remediate();
+      const throttle = first.actions.find((action) => action.kind === 'throttle');
+      lambdaMock.on(GetFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 0 });
+      lambdaMock.on(DeleteFunctionConcurrencyCommand).callsFake((input: { FunctionName: string }) => {
+        delete reserved[input.FunctionName];
+        return {};
+      });
+
+      await undoAction({
+        actionId: throttle?.id ?? '',
+        actionLog: store,
+        lambda: new LambdaClient({ region: REGION }),
+      });
+      const next = await remediate(remediating, SCAN_AT + 5 * 60_000);
+
+      expect(reserved[LOOP]).toBeUndefined();
+      expect(next.findings.map((finding) => finding.functionName)).toContain(LOOP);
+      expect(next.actions).toEqual([]);
+      expect(putCalls().filter((input) => input.FunctionName === LOOP)).toHaveLength(1);
+    });
   });
 });

@@ -126,6 +126,68 @@ describe('parseSettings: metric detection keys', () => {
   });
 });
 
+describe('parseSettings: remediation keys', () => {
+  test('default to no remediation, not a dry run, 3 actions a run, a derived cap and the protect tag', () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      remediate: [],
+      dryRun: false,
+      maxActionsPerRun: 3,
+      protectTag: 'lambda-sentinel:protect',
+    });
+    expect(DEFAULT_SETTINGS.hogCap).toBeUndefined();
+  });
+
+  test('read -c strings', () => {
+    expect(
+      parseSettings({
+        remediate: 'throttle-loops, cap-hogs,throttle-loops',
+        dryRun: 'true',
+        maxActionsPerRun: '0',
+        hogCap: '250',
+        protectTag: 'team:do-not-touch',
+      }),
+    ).toMatchObject({
+      remediate: ['throttle-loops', 'cap-hogs'],
+      dryRun: true,
+      maxActionsPerRun: 0,
+      hogCap: 250,
+      protectTag: 'team:do-not-touch',
+    });
+  });
+
+  test('read cdk.json values and construct props (arrays, booleans, numbers)', () => {
+    expect(
+      parseSettings({ remediate: ['unblock-pending'], dryRun: false, maxActionsPerRun: 5, hogCap: 10 }),
+    ).toMatchObject({ remediate: ['unblock-pending'], dryRun: false, maxActionsPerRun: 5, hogCap: 10 });
+    expect(parseSettings({ remediate: '' }).remediate).toEqual([]);
+  });
+
+  test('an unknown remediation flag is named in the error, with the flags allowed', () => {
+    expect(() => parseSettings({ remediate: 'throttle-loops,delete-functions' })).toThrow(
+      'remediate="throttle-loops,delete-functions": unknown flag \'delete-functions\'; a comma list of ' +
+        'throttle-loops, cap-hogs, unblock-pending (or empty for none)',
+    );
+  });
+
+  test.each([
+    ['dryRun', 'yes'],
+    ['maxActionsPerRun', '-1'],
+    ['maxActionsPerRun', '2.5'],
+    ['maxActionsPerRun', '101'],
+    ['hogCap', '0'],
+    ['hogCap', '12.5'],
+    ['protectTag', 'aws:protect'],
+  ])('%s=%s is rejected', (key, value) => {
+    expect(problemsOf({ [key]: value })).toEqual([key]);
+  });
+
+  test('the scanner environment round-trips a derived hogCap (absent from the JSON)', () => {
+    const settings = parseSettings({ remediate: 'cap-hogs' });
+
+    expect(parseSettings(JSON.parse(JSON.stringify(settings)) as Record<string, unknown>)).toEqual(settings);
+  });
+});
+
 describe('schedulePeriodMinutes', () => {
   test('converts rate expressions and leaves cron unknown', () => {
     expect(schedulePeriodMinutes('rate(5 minutes)')).toBe(5);

@@ -1,6 +1,13 @@
+import type { Action } from '../../../../functions/scanner/model';
 import type { AlertPlan } from '../../../../functions/scanner/notify/plan-alert';
-import { renderAlert, SNS_PUBLISH_LIMIT_BYTES } from '../../../../functions/scanner/notify/render-alert';
+import {
+  renderAlert,
+  SNS_PUBLISH_LIMIT_BYTES,
+  type AlertRemediation,
+} from '../../../../functions/scanner/notify/render-alert';
+import type { SkippedRemediation } from '../../../../functions/scanner/remediate/decide';
 import type { PendingAlert } from '../../../../functions/scanner/state/state-model';
+import { throttleAction } from '../../../support/action-builders';
 import { ALERT_NOW, hoursAgo, pendingFinding, storedFinding } from '../../../support/finding-builders';
 
 const context = { accountId: '123456789012', region: 'eu-west-1', now: ALERT_NOW, alertId: 'run-42' };
@@ -34,8 +41,8 @@ function decode(alert: PendingAlert): {
   };
 }
 
-function render(plan: AlertPlan): PendingAlert {
-  const alert = renderAlert(plan, context);
+function render(plan: AlertPlan, remediation?: AlertRemediation): PendingAlert {
+  const alert = renderAlert(plan, context, remediation);
   if (!alert) throw new Error('expected an alert');
   return alert;
 }
@@ -167,5 +174,107 @@ describe('renderAlert', () => {
     expect(document.new.filter((entry) => entry.severity === 'critical')).toHaveLength(10);
     expect(document.new.some((entry) => entry.severity === 'info')).toBe(false);
     expect(alert.subject).toBe('[CRITICAL] lambda-sentinel 123456789012 eu-west-1: 5000 new, 1 resolved');
+  });
+});
+
+describe('renderAlert: remediation', () => {
+  const undo = { tableName: 'LambdaSentinel-StateTable', region: 'eu-west-1' };
+  const throttled = throttleAction('order-events', {
+    applied: true,
+    outcome: 'Lambda confirmed reserved concurrency 0',
+  });
+  const protectedSkip: SkippedRemediation = {
+    kind: 'throttle',
+    functionName: 'payments',
+    fingerprint: 'recursive-loop:payments:runaway',
+    findingKind: 'recursive-loop',
+    severity: 'critical',
+    reason: 'protected',
+    detail: 'it carries the tag lambda-sentinel:protect',
+  };
+  const remediation = (actions: Action[], skipped: SkippedRemediation[] = []): AlertRemediation => ({
+    actions,
+    skipped,
+    undo,
+  });
+
+  it('always alerts for a run that took an action, even with no finding to report', () => {
+    const alert = renderAlert(alertPlan({}), context, remediation([throttled]));
+
+    expect(alert?.subject).toBe('lambda-sentinel 123456789012 eu-west-1: 1 action');
+  });
+
+  it('lists each action with previous -> new, why, the outcome and the exact undo command', () => {
+    const { text, document } = decode(render(mixedPlan, remediation([throttled])));
+
+    expect(text).toContain(
+      [
+        'ACTIONS (1)',
+        '===========',
+        '- Throttled order-events: reserved concurrency none -> 0',
+        '    Why: recursive-loop [critical]: order-events looks like a runaway loop',
+        '    Outcome: Lambda confirmed reserved concurrency 0',
+        `    Undo: npx lambda-sentinel undo ${throttled.id} --table LambdaSentinel-StateTable --region eu-west-1`,
+        `    Action id: ${throttled.id}`,
+      ].join('\n'),
+    );
+    expect(text.indexOf('ACTIONS (1)')).toBeLessThan(text.indexOf('NEW FINDINGS'));
+    expect(document).toMatchObject({
+      counts: { actions: 1 },
+      actions: [
+        {
+          id: throttled.id,
+          kind: 'throttle',
+          functionName: 'order-events',
+          applied: true,
+          previous: null,
+          next: 0,
+          undoCommand: `npx lambda-sentinel undo ${throttled.id} --table LambdaSentinel-StateTable --region eu-west-1`,
+        },
+      ],
+    });
+  });
+
+  it('lists dry-run actions as "would", with no undo command, and says so in the subject', () => {
+    const planned = throttleAction('order-events', { dryRun: true, outcome: 'dry run: nothing was changed' });
+
+    const alert = render(alertPlan({}), remediation([planned]));
+    const { text } = decode(alert);
+
+    expect(alert.subject).toBe('lambda-sentinel 123456789012 eu-west-1: 1 dry-run action');
+    expect(text).toContain('ACTIONS (DRY RUN: NOTHING CHANGED) (1)');
+    expect(text).toContain(
+      '- Would throttle order-events: reserved concurrency none -> 0 (dry run: nothing changed)',
+    );
+    expect(text).not.toContain('npx lambda-sentinel undo');
+  });
+
+  it('shows a failed action with its error and no undo command', () => {
+    const failed = throttleAction('order-events', {
+      errorCode: 'TooManyRequestsException',
+      error: 'Lambda was still throttling PutFunctionConcurrency after retries; the next run tries again',
+    });
+
+    const { text } = decode(render(alertPlan({}), remediation([failed])));
+
+    expect(text).toContain('- Could not throttle order-events: reserved concurrency none -> 0');
+    expect(text).toContain('    Error: Lambda was still throttling PutFunctionConcurrency after retries');
+    expect(text).not.toContain('Undo:');
+  });
+
+  it('names the remediations the rails held back, but not those whose flag is simply off', () => {
+    const flagOff: SkippedRemediation = { ...protectedSkip, functionName: 'reports', reason: 'flag-off' };
+
+    const { text, document } = decode(render(mixedPlan, remediation([throttled], [protectedSkip, flagOff])));
+
+    expect(text).toContain(
+      'NOT REMEDIATED (1)\n==================\n- throttle payments (recursive-loop): not done, it carries the tag lambda-sentinel:protect',
+    );
+    expect(text).not.toContain('throttle reports');
+    expect(document).toMatchObject({ notRemediated: [{ functionName: 'payments', reason: 'protected' }] });
+  });
+
+  it('does not alert for held-back remediations alone', () => {
+    expect(renderAlert(alertPlan({}), context, remediation([], [protectedSkip]))).toBeUndefined();
   });
 });

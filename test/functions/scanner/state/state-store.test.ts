@@ -9,8 +9,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../../../functions/scanner/model';
-import type { PendingAlert, StateChange } from '../../../../functions/scanner/state/state-model';
+import {
+  ActionConflictError,
+  type PendingAlert,
+  type StateChange,
+} from '../../../../functions/scanner/state/state-model';
 import { DynamoStateStore, StateStoreError } from '../../../../functions/scanner/state/state-store';
+import { actionRecord, throttleAction } from '../../../support/action-builders';
 import { ALERT_NOW, hoursAgo, storedFinding } from '../../../support/finding-builders';
 import { type LocalDynamo, startDynalite } from '../../../support/dynalite';
 import { VirtualClock } from '../../../support/virtual-clock';
@@ -91,7 +96,7 @@ describe('DynamoStateStore (against dynalite)', () => {
   it('gives a first run an empty state', async () => {
     const state = await store.load();
 
-    expect(state).toEqual({ openFindings: [], watchedFunctions: [], pendingAlerts: [] });
+    expect(state).toEqual({ openFindings: [], watchedFunctions: [], pendingAlerts: [], actions: [] });
     expect(state.lastRunAt).toBeUndefined();
   });
 
@@ -166,7 +171,12 @@ describe('DynamoStateStore (against dynalite)', () => {
     expect(weekLater.openFindings).toEqual([notified]);
 
     clock.set(ALERT_NOW + (31 * DAY_SECONDS + 1) * 1000);
-    expect(await store.load()).toEqual({ openFindings: [], watchedFunctions: [], pendingAlerts: [] });
+    expect(await store.load()).toEqual({
+      openFindings: [],
+      watchedFunctions: [],
+      pendingAlerts: [],
+      actions: [],
+    });
   });
 
   it('takes renotifyHours into the finding TTL, so a finding outlives the gap between reminders', async () => {
@@ -209,6 +219,7 @@ describe('DynamoStateStore (against dynalite)', () => {
         openFindings: [notifiedTwo],
         watchedFunctions: ['billing'],
         pendingAlerts: [alertTwo],
+        actions: [],
       });
     });
 
@@ -221,6 +232,7 @@ describe('DynamoStateStore (against dynalite)', () => {
         openFindings: [notifiedTwo],
         watchedFunctions: ['billing'],
         pendingAlerts: [],
+        actions: [],
       });
     });
   });
@@ -318,5 +330,67 @@ describe('DynamoStateStore BatchWriteItem retries', () => {
     );
     expect(dynamo.commandCalls(BatchWriteItemCommand)).toHaveLength(3);
     expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+});
+
+describe('DynamoStateStore action records (against dynalite)', () => {
+  let local: LocalDynamo;
+  let tableName: string;
+  let clock: ReturnType<typeof manualClock>;
+  let store: DynamoStateStore;
+  const throttle = throttleAction('order-events', { decidedAt: new Date(ALERT_NOW).toISOString() });
+  const pending = actionRecord(throttle, { status: 'pending', applied: false, revision: 0 });
+
+  beforeAll(async () => {
+    local = await startDynalite();
+  });
+  afterAll(async () => {
+    await local.stop();
+  });
+  beforeEach(async () => {
+    tableName = await local.createStateTable();
+    clock = manualClock();
+    store = new DynamoStateStore(local.client, tableName, { clock });
+  });
+
+  it('keeps a recorded action for undo and hands it to the next run', async () => {
+    await store.recordAction(pending);
+
+    expect(await store.getAction(throttle.id)).toEqual(pending);
+    expect((await store.load()).actions).toEqual([pending]);
+  });
+
+  it('never overwrites an action with the same id', async () => {
+    await store.recordAction(pending);
+
+    await expect(store.recordAction({ ...pending, next: 5 })).rejects.toBeInstanceOf(ActionConflictError);
+    expect((await store.getAction(throttle.id))?.next).toBe(0);
+  });
+
+  it('updates only the revision that was read, so of two writers one loses', async () => {
+    await store.recordAction(pending);
+    const read = await store.getAction(throttle.id);
+    if (!read) throw new Error('fixture');
+
+    const applied = await store.updateAction({ ...read, status: 'applied', applied: true });
+    const late = store.updateAction({ ...read, status: 'failed' });
+
+    expect(applied.revision).toBe(1);
+    await expect(late).rejects.toBeInstanceOf(ActionConflictError);
+    expect((await store.getAction(throttle.id))?.status).toBe('applied');
+  });
+
+  it('keeps an action 90 days from its decision, then forgets it', async () => {
+    await store.recordAction(pending);
+
+    clock.set(ALERT_NOW + (90 * DAY_SECONDS - 1) * 1000);
+    expect(await store.getAction(throttle.id)).toBeDefined();
+    clock.set(ALERT_NOW + (90 * DAY_SECONDS + 1) * 1000);
+    expect(await store.getAction(throttle.id)).toBeUndefined();
+    expect((await store.load()).actions).toEqual([]);
+  });
+
+  it('answers undefined for an id it never recorded', async () => {
+    expect(await store.getAction('no-such-action')).toBeUndefined();
   });
 });

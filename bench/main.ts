@@ -1,0 +1,224 @@
+/**
+ * `npm run bench [-- --json]`: the sentinel against the naive design on simulated accounts of 1,000 and 10,000
+ * functions, quiet and in trouble. Each design of each case runs in a child process of its own, one at a time, so
+ * that one run's memory does not count against the next.
+ */
+import { spawn } from 'node:child_process';
+import { renderTable } from '../cli/text-table';
+import {
+  BENCH_CASES,
+  RUNS_PER_MONTH,
+  compareDesigns,
+  runDesign,
+  totalCalls,
+  type BenchCase,
+  type CaseResult,
+  type Design,
+  type DesignResult,
+} from './bench-cases';
+
+/** The targets a quiet 10,000-function account must meet, from DESIGN.md. */
+export const QUIET_TARGETS = {
+  metricsRequested: 20,
+  getMetricDataCalls: 2,
+  sharedBucketRps: 3,
+  monthlyCloudWatchUsd: 1,
+} as const;
+
+/** One target and whether the sentinel met it. */
+export interface TargetCheck {
+  readonly target: string;
+  readonly met: boolean;
+  readonly measured: string;
+}
+
+/** Checks the results against the quiet-account targets and the "same problems found" rule. */
+export function checkTargets(results: readonly CaseResult[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const result of results) {
+    const { sentinel, naive } = result.designs;
+    if (!result.trouble) {
+      checks.push(
+        {
+          target: `${result.name}: at most ${QUIET_TARGETS.metricsRequested} metrics requested a run`,
+          met: sentinel.metricsRequested <= QUIET_TARGETS.metricsRequested,
+          measured: String(sentinel.metricsRequested),
+        },
+        {
+          target: `${result.name}: at most ${QUIET_TARGETS.getMetricDataCalls} GetMetricData calls a run`,
+          met: (sentinel.apiCalls.GetMetricData ?? 0) <= QUIET_TARGETS.getMetricDataCalls,
+          measured: String(sentinel.apiCalls.GetMetricData ?? 0),
+        },
+        {
+          target: `${result.name}: under $${QUIET_TARGETS.monthlyCloudWatchUsd} a month of CloudWatch requests`,
+          met: sentinel.monthlyCloudWatchUsd < QUIET_TARGETS.monthlyCloudWatchUsd,
+          measured: `$${sentinel.monthlyCloudWatchUsd.toFixed(2)}`,
+        },
+      );
+    } else {
+      const same = JSON.stringify(sentinel.problemsFound) === JSON.stringify(naive.problemsFound);
+      checks.push({
+        target: `${result.name}: both designs find the same problems`,
+        met: same,
+        measured: same ? `${sentinel.problemsFound.length} each` : 'they differ',
+      });
+    }
+    checks.push({
+      target: `${result.name}: shared control-plane bucket at most ${QUIET_TARGETS.sharedBucketRps} rps`,
+      met: sentinel.peakSharedBucketRps <= QUIET_TARGETS.sharedBucketRps,
+      measured: `${sentinel.peakSharedBucketRps} rps`,
+    });
+  }
+  return checks;
+}
+
+const count = (value: number) => value.toLocaleString('en-US');
+const usd = (value: number) =>
+  `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const times = (value: number) => (Number.isFinite(value) ? `${value.toLocaleString('en-US')}x` : '-');
+
+/** One case as a table: a row per measure, a column per design, and the ratio. */
+export function caseTable(result: CaseResult): string {
+  const { sentinel, naive } = result.designs;
+  const operations = [...new Set([...Object.keys(sentinel.apiCalls), ...Object.keys(naive.apiCalls)])];
+  const same = JSON.stringify(sentinel.problemsFound) === JSON.stringify(naive.problemsFound);
+  const rows: string[][] = [
+    ['API calls', count(totalCalls(sentinel)), count(totalCalls(naive)), times(result.ratio.apiCalls)],
+    ...operations.map((operation) => [
+      `  ${operation}`,
+      count(sentinel.apiCalls[operation] ?? 0),
+      count(naive.apiCalls[operation] ?? 0),
+      '',
+    ]),
+    [
+      'CloudWatch metrics requested',
+      count(sentinel.metricsRequested),
+      count(naive.metricsRequested),
+      times(result.ratio.metricsRequested),
+    ],
+    [
+      'Wall time (simulated)',
+      `${sentinel.wallSeconds} s`,
+      `${naive.wallSeconds} s`,
+      times(result.ratio.wallSeconds),
+    ],
+    ['CloudWatch per month', usd(sentinel.monthlyCloudWatchUsd), usd(naive.monthlyCloudWatchUsd), ''],
+    ['Peak RSS', `${sentinel.peakRssMb} MB`, `${naive.peakRssMb} MB`, ''],
+    ['Throttled requests', count(sentinel.throttledCalls), count(naive.throttledCalls), ''],
+    [
+      'Shared bucket, busiest second',
+      `${sentinel.peakSharedBucketRps} rps`,
+      `${naive.peakSharedBucketRps} rps`,
+      '',
+    ],
+    [
+      'Problems found',
+      String(sentinel.problemsFound.length),
+      String(naive.problemsFound.length),
+      same ? 'same' : 'DIFFERENT',
+    ],
+  ];
+  const title = `${result.name}: ${count(result.functions)} functions, ${result.trouble ? 'every problem of the guide staged' : 'quiet'}`;
+  return `${title}\n${renderTable(
+    [{ header: '' }, { header: 'SENTINEL' }, { header: 'NAIVE' }, { header: 'NAIVE / SENTINEL' }],
+    rows,
+  )}`;
+}
+
+/** The whole benchmark as text: a table per case, the targets, and what the figures assume. */
+export function benchReport(results: readonly CaseResult[]): string {
+  const targets = checkTargets(results);
+  return [
+    'lambda-sentinel benchmark: one scheduled run of each design against simulated accounts with the real',
+    'Lambda and CloudWatch quotas and simulated latencies (Lambda 20-80 ms, GetMetricData ~110 ms,',
+    'GetMetricStatistics 30-60 ms); both at 20 rps GetFunction and 3 rps on the shared control-plane bucket.',
+    `Naive: ListFunctions, GetFunction for every function, one GetMetricStatistics per function per metric.`,
+    `Cost: $0.01 per 1,000 metrics requested (GetMetricData) or requests (GetMetricStatistics), ${count(RUNS_PER_MONTH)} runs a month.`,
+    '',
+    ...results.flatMap((result) => [caseTable(result), '']),
+    'Targets',
+    renderTable(
+      [{ header: '' }, { header: 'MEASURED' }, { header: 'TARGET' }],
+      targets.map((check) => [check.met ? 'met' : 'MISSED', check.measured, check.target]),
+    ),
+  ].join('\n');
+}
+
+function runInChild(benchCase: BenchCase, design: Design): Promise<DesignResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', __filename, '--one', `${benchCase.name}:${design}`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${benchCase.name} (${design}) exited with ${code}`));
+      else resolve(JSON.parse(output) as DesignResult);
+    });
+  });
+}
+
+/** Runs every case, each design in a child process (or in this one, with `inProcess`). */
+export async function runBenchmark(
+  cases: readonly BenchCase[],
+  progress: (text: string) => void,
+  inProcess = false,
+): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const benchCase of cases) {
+    const measure = async (design: Design) => {
+      progress(`running ${benchCase.name} (${design})...\n`);
+      return inProcess ? runDesign(benchCase, design) : runInChild(benchCase, design);
+    };
+    const sentinel = await measure('sentinel');
+    const naive = await measure('naive');
+    results.push(compareDesigns(benchCase, sentinel, naive));
+  }
+  return results;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const one = argv.indexOf('--one');
+  if (one >= 0) {
+    const [name, design] = (argv[one + 1] ?? '').split(':');
+    const benchCase = BENCH_CASES.find((candidate) => candidate.name === name);
+    if (!benchCase || (design !== 'sentinel' && design !== 'naive'))
+      throw new Error(`no such run: ${argv[one + 1]}`);
+    process.stdout.write(JSON.stringify(await runDesign(benchCase, design)));
+    return 0;
+  }
+  const unknown = argv.filter((arg) => arg !== '--json' && arg !== '--in-process');
+  if (unknown.length > 0) {
+    process.stderr.write(`usage: npm run bench [-- --json] (unknown: ${unknown.join(' ')})\n`);
+    return 2;
+  }
+  const results = await runBenchmark(
+    BENCH_CASES,
+    (text) => process.stderr.write(text),
+    argv.includes('--in-process'),
+  );
+  process.stdout.write(
+    argv.includes('--json')
+      ? `${JSON.stringify({ cases: results }, null, 2)}\n`
+      : `${benchReport(results)}\n`,
+  );
+  return checkTargets(results).every((check) => check.met) ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,436 @@
+/**
+ * The design the sentinel replaces, implemented honestly so the benchmark compares like with like: what a general
+ * policy engine does with Lambda. It lists every function, reads each one with GetFunction for its state, and asks
+ * CloudWatch for every metric the detectors need, per function, one GetMetricStatistics request each; where a
+ * function spilled over it reads its provisioned configs, aliases and per-alias metrics, and where one runs hot its
+ * recursion setting. It keeps to the same request budget (rates and backoff) as the sentinel and hands what it
+ * read to the sentinel's own detectors, so any difference in what is found comes from what was read.
+ */
+import {
+  GetMetricStatisticsCommand,
+  type Datapoint,
+  type GetMetricStatisticsCommandOutput,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  GetAccountSettingsCommand,
+  GetFunctionCommand,
+  GetFunctionRecursionConfigCommand,
+  ListAliasesCommand,
+  ListFunctionsCommand,
+  ListProvisionedConcurrencyConfigsCommand,
+  type FunctionConfiguration,
+  type GetFunctionResponse,
+} from '@aws-sdk/client-lambda';
+import { RequestBudget } from '../functions/scanner/aws/request-budget';
+import {
+  CHECK_CONCURRENCY,
+  LIST_PAGE_SIZE,
+  mapWithConcurrency,
+} from '../functions/scanner/collect/inventory';
+import {
+  BASELINE_PERIOD_SECONDS,
+  LAMBDA_NAMESPACE,
+  WINDOW_PERIOD_SECONDS,
+  metricWindow,
+  type LambdaStatistic,
+} from '../functions/scanner/collect/metric-queries';
+import { hasNonZero, invocationHeat } from '../functions/scanner/collect/metric-series';
+import { DETECTORS, runDetectors } from '../functions/scanner/detect/registry';
+import type {
+  AccountConcurrencyLimits,
+  Finding,
+  FunctionMetrics,
+  FunctionSnapshot,
+  MetricSeries,
+  MetricsSnapshot,
+  ProvisionedSetup,
+  QualifierMetrics,
+  ScanError,
+} from '../functions/scanner/model';
+import type { ScanClients } from '../functions/scanner/run-scan';
+import type { SentinelSettings } from '../functions/scanner/settings';
+
+/** GetMetricStatistics requests the naive design keeps in flight (its quota is 400 a second). */
+export const NAIVE_METRIC_CONCURRENCY = 20;
+
+/** What the naive design found, and what it could not read. */
+export interface NaiveScanResult {
+  readonly findings: readonly Finding[];
+  readonly errors: readonly ScanError[];
+}
+
+/** What the naive design needs: clients, a request budget (the sentinel's rates), settings and the time. */
+export interface NaiveScanInput {
+  readonly clients: Pick<ScanClients, 'lambda' | 'cloudwatch'>;
+  readonly budget: RequestBudget;
+  readonly settings: SentinelSettings;
+  readonly accountId: string;
+  readonly region: string;
+  /** Epoch milliseconds of the run. */
+  readonly now: number;
+}
+
+interface Range {
+  readonly start: string;
+  readonly end: string;
+  readonly periodSeconds: number;
+}
+
+/** Reads everything the naive way, then runs the sentinel's detectors over it. */
+export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResult> {
+  const reader = new NaiveReader(input);
+  const window = metricWindow(input.now, input.settings.lookbackMinutes, input.settings.loopBaselineHours);
+  const inWindow: Range = { start: window.start, end: window.end, periodSeconds: WINDOW_PERIOD_SECONDS };
+  const inBaseline: Range = {
+    start: window.baselineStart,
+    end: window.start,
+    periodSeconds: BASELINE_PERIOD_SECONDS,
+  };
+
+  const listed = await reader.listFunctions();
+  const checked = await mapWithConcurrency(listed, CHECK_CONCURRENCY, (configuration) =>
+    reader.getFunction(configuration.FunctionName ?? ''),
+  );
+  const ignoreTag = input.settings.ignoreTag;
+  const functions: FunctionSnapshot[] = [];
+  const ignoredFunctions: string[] = [];
+  listed.forEach((configuration, index) => {
+    const snapshot = toSnapshot(configuration, checked[index], input.now);
+    if (snapshot.detail && Object.hasOwn(snapshot.detail.tags, ignoreTag))
+      ignoredFunctions.push(snapshot.functionName);
+    else functions.push(snapshot);
+  });
+
+  const accountLimits = await reader.accountLimits();
+  const region = await Promise.all(
+    (
+      [
+        ['ConcurrentExecutions', 'Maximum', inWindow],
+        ['ClaimedAccountConcurrency', 'Maximum', inWindow],
+        ['UnreservedConcurrentExecutions', 'Maximum', inWindow],
+        ['Throttles', 'Sum', inWindow],
+        ['Invocations', 'Sum', inWindow],
+        ['Invocations', 'Sum', inBaseline],
+      ] as const
+    ).map(([metricName, stat, range]) => reader.statistics(metricName, {}, stat, range)),
+  );
+  const [concurrentExecutions, claimed, unreserved, throttles, invocations, invocationsBaseline] = region;
+
+  const perFunction = await mapWithConcurrency(functions, NAIVE_METRIC_CONCURRENCY, async (fn) => {
+    const own = { FunctionName: fn.functionName };
+    return {
+      functionName: fn.functionName,
+      concurrentExecutions: await reader.statistics('ConcurrentExecutions', own, 'Maximum', inWindow),
+      throttles: await reader.statistics('Throttles', own, 'Sum', inWindow),
+      invocations: await reader.statistics('Invocations', own, 'Sum', inWindow),
+      invocationsBaseline: await reader.statistics('Invocations', own, 'Sum', inBaseline),
+      recursiveInvocationsDropped: await reader.statistics(
+        'RecursiveInvocationsDropped',
+        own,
+        'Sum',
+        inWindow,
+      ),
+      spillover: await reader.statistics('ProvisionedConcurrencySpilloverInvocations', own, 'Sum', inWindow),
+    };
+  });
+
+  const spilled = perFunction
+    .filter((entry) => hasNonZero(entry.spillover))
+    .map((entry) => entry.functionName);
+  const provisioned = await Promise.all(spilled.map((name) => reader.provisionedSetup(name)));
+  const qualifierReads = await Promise.all(
+    provisioned.map((setup) => reader.qualifierMetrics(setup, inWindow)),
+  );
+  const qualifiers = qualifierReads.flat();
+  const hot = perFunction.filter(
+    (entry) =>
+      invocationHeat(
+        entry.invocations,
+        entry.invocationsBaseline,
+        input.settings.loopBaselineHours,
+        input.settings,
+      )?.hot,
+  );
+  const recursion = new Map(
+    await Promise.all(
+      hot.map(async (entry) => [entry.functionName, await reader.recursiveLoop(entry.functionName)] as const),
+    ),
+  );
+
+  const functionMetrics: FunctionMetrics[] = perFunction.map(({ spillover: _spillover, ...entry }) => {
+    const byResource = qualifiers.filter((qualifier) => qualifier.functionName === entry.functionName);
+    const recursiveLoop = recursion.get(entry.functionName);
+    return withoutUndefined({
+      ...entry,
+      reasons: [],
+      ...(byResource.length > 0
+        ? {
+            invocationsByResource: Object.fromEntries(
+              byResource.flatMap((qualifier) =>
+                qualifier.invocations
+                  ? [[`${qualifier.functionName}:${qualifier.qualifier}`, qualifier.invocations]]
+                  : [],
+              ),
+            ),
+          }
+        : {}),
+      ...(recursiveLoop !== undefined ? { recursiveLoop } : {}),
+    });
+  });
+  const metrics: MetricsSnapshot = {
+    window,
+    account: withoutUndefined({
+      concurrentExecutions,
+      claimedAccountConcurrency: claimed,
+      unreservedConcurrentExecutions: unreserved,
+      throttles,
+      invocations,
+      invocationsBaseline,
+    }),
+    ...(accountLimits ? { accountLimits } : {}),
+    functions: functionMetrics,
+    qualifiers,
+    provisioned,
+    coverage: {
+      accountWindowDelivered:
+        (concurrentExecutions?.points.length ?? 0) > 0 || (invocations?.points.length ?? 0) > 0,
+      recursionProbe: true,
+      spilloverProbe: true,
+      concurrencyDrill: 'done',
+      invocationDrill: 'done',
+    },
+  };
+  const detected = runDetectors(
+    {
+      snapshot: {
+        accountId: input.accountId,
+        region: input.region,
+        collectedAt: new Date(input.now).toISOString(),
+        functions,
+        inventoryComplete: reader.listingComplete,
+        ignoredFunctions,
+        metrics,
+      },
+      settings: input.settings,
+      now: input.now,
+    },
+    DETECTORS,
+  );
+  const ignored = new Set(ignoredFunctions);
+  return {
+    findings: detected.findings.filter((finding) => !ignored.has(finding.functionName)),
+    errors: [...reader.errors, ...detected.errors],
+  };
+}
+
+function withoutUndefined<T extends object>(record: T): T {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
+}
+
+function toSnapshot(
+  configuration: FunctionConfiguration,
+  response: GetFunctionResponse | undefined,
+  now: number,
+): FunctionSnapshot {
+  const full = response?.Configuration;
+  return {
+    functionName: configuration.FunctionName ?? '',
+    functionArn: configuration.FunctionArn ?? '',
+    lastModified: full?.LastModified ?? configuration.LastModified ?? '',
+    runtime: configuration.Runtime,
+    packageType: configuration.PackageType,
+    kmsKeyArn: configuration.KMSKeyArn,
+    fileSystemArns: configuration.FileSystemConfigs?.flatMap((fs) => (fs.Arn ? [fs.Arn] : [])),
+    vpcSubnetIds: configuration.VpcConfig?.SubnetIds,
+    ...(response
+      ? {
+          detail: {
+            state: full?.State,
+            stateReason: full?.StateReason,
+            stateReasonCode: full?.StateReasonCode,
+            lastUpdateStatus: full?.LastUpdateStatus,
+            lastUpdateStatusReason: full?.LastUpdateStatusReason,
+            lastUpdateStatusReasonCode: full?.LastUpdateStatusReasonCode,
+            reservedConcurrency: response.Concurrency?.ReservedConcurrentExecutions,
+            tags: response.Tags ?? {},
+            checkedAt: new Date(now).toISOString(),
+          },
+        }
+      : {}),
+  };
+}
+
+function seriesOf(
+  output: GetMetricStatisticsCommandOutput,
+  stat: LambdaStatistic,
+  periodSeconds: number,
+): MetricSeries {
+  const points = (output.Datapoints ?? [])
+    .map((point: Datapoint) => ({
+      at: (point.Timestamp ?? new Date(0)).toISOString(),
+      value: point[stat] ?? 0,
+    }))
+    .sort((a, b) => a.at.localeCompare(b.at));
+  return { periodSeconds, points };
+}
+
+/** Sends the naive design's requests through the budget, recording failures and carrying on without them. */
+class NaiveReader {
+  readonly errors: ScanError[] = [];
+  listingComplete = true;
+
+  constructor(private readonly input: NaiveScanInput) {}
+
+  private async send<T>(
+    operation: string,
+    send: () => Promise<T>,
+    functionName?: string,
+  ): Promise<T | undefined> {
+    try {
+      return await this.input.budget.call(operation, send);
+    } catch (error) {
+      this.errors.push({
+        phase: 'collect',
+        source: operation,
+        ...(functionName !== undefined ? { functionName } : {}),
+        code: error instanceof Error ? error.name : 'Error',
+        message: error instanceof Error ? error.message : String(error),
+      });
+      return undefined;
+    }
+  }
+
+  async listFunctions(): Promise<FunctionConfiguration[]> {
+    const functions: FunctionConfiguration[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.send('ListFunctions', () =>
+        this.input.clients.lambda.send(
+          new ListFunctionsCommand({ Marker: marker, MaxItems: LIST_PAGE_SIZE }),
+        ),
+      );
+      if (!page) {
+        this.listingComplete = false;
+        break;
+      }
+      functions.push(...(page.Functions ?? []));
+      marker = page.NextMarker;
+    } while (marker);
+    return functions;
+  }
+
+  getFunction(functionName: string): Promise<GetFunctionResponse | undefined> {
+    return this.send(
+      'GetFunction',
+      () => this.input.clients.lambda.send(new GetFunctionCommand({ FunctionName: functionName })),
+      functionName,
+    );
+  }
+
+  async accountLimits(): Promise<AccountConcurrencyLimits | undefined> {
+    const output = await this.send('GetAccountSettings', () =>
+      this.input.clients.lambda.send(new GetAccountSettingsCommand({})),
+    );
+    const limit = output?.AccountLimit;
+    if (limit?.ConcurrentExecutions === undefined) return undefined;
+    return {
+      concurrentExecutions: limit.ConcurrentExecutions,
+      unreservedConcurrentExecutions: limit.UnreservedConcurrentExecutions ?? limit.ConcurrentExecutions,
+    };
+  }
+
+  /** One metric, one statistic, one GetMetricStatistics request. */
+  async statistics(
+    metricName: string,
+    dimensions: Readonly<Record<string, string>>,
+    stat: LambdaStatistic,
+    range: Range,
+  ): Promise<MetricSeries | undefined> {
+    const output = await this.send(
+      'GetMetricStatistics',
+      () =>
+        this.input.clients.cloudwatch.send(
+          new GetMetricStatisticsCommand({
+            Namespace: LAMBDA_NAMESPACE,
+            MetricName: metricName,
+            Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
+            StartTime: new Date(range.start),
+            EndTime: new Date(range.end),
+            Period: range.periodSeconds,
+            Statistics: [stat],
+          }),
+        ),
+      dimensions.FunctionName,
+    );
+    return output ? seriesOf(output, stat, range.periodSeconds) : undefined;
+  }
+
+  async provisionedSetup(functionName: string): Promise<ProvisionedSetup> {
+    const byName = { FunctionName: functionName };
+    const [configs, aliases] = await Promise.all([
+      this.send('ListProvisionedConcurrencyConfigs', () =>
+        this.input.clients.lambda.send(new ListProvisionedConcurrencyConfigsCommand(byName)),
+      ),
+      this.send('ListAliases', () => this.input.clients.lambda.send(new ListAliasesCommand(byName))),
+    ]);
+    return {
+      functionName,
+      ...(configs
+        ? {
+            configs: (configs.ProvisionedConcurrencyConfigs ?? []).map((config) =>
+              withoutUndefined({
+                qualifier: config.FunctionArn?.split(':').at(-1) ?? '',
+                requested: config.RequestedProvisionedConcurrentExecutions ?? 0,
+                allocated: config.AllocatedProvisionedConcurrentExecutions,
+                available: config.AvailableProvisionedConcurrentExecutions,
+                status: config.Status,
+              }),
+            ),
+          }
+        : {}),
+      ...(aliases
+        ? {
+            aliases: (aliases.Aliases ?? []).map((alias) => ({
+              name: alias.Name ?? '',
+              functionVersion: alias.FunctionVersion ?? '',
+              additionalVersionWeights: alias.RoutingConfig?.AdditionalVersionWeights ?? {},
+            })),
+          }
+        : {}),
+    };
+  }
+
+  /** Spillover, concurrency and invocations of every provisioned alias or version of a function that spilled. */
+  async qualifierMetrics(setup: ProvisionedSetup, range: Range): Promise<QualifierMetrics[]> {
+    const read = await Promise.all(
+      (setup.configs ?? []).map(async ({ qualifier }) => {
+        const resource = { FunctionName: setup.functionName, Resource: `${setup.functionName}:${qualifier}` };
+        const spilloverInvocations = await this.statistics(
+          'ProvisionedConcurrencySpilloverInvocations',
+          resource,
+          'Sum',
+          range,
+        );
+        if (!spilloverInvocations) return undefined;
+        return withoutUndefined<QualifierMetrics>({
+          functionName: setup.functionName,
+          qualifier,
+          spilloverInvocations,
+          concurrentExecutions: await this.statistics('ConcurrentExecutions', resource, 'Maximum', range),
+          invocations: await this.statistics('Invocations', resource, 'Sum', range),
+        });
+      }),
+    );
+    return read.filter((entry): entry is QualifierMetrics => entry !== undefined);
+  }
+
+  async recursiveLoop(functionName: string): Promise<string | undefined> {
+    const output = await this.send(
+      'GetFunctionRecursionConfig',
+      () =>
+        this.input.clients.lambda.send(new GetFunctionRecursionConfigCommand({ FunctionName: functionName })),
+      functionName,
+    );
+    return output?.RecursiveLoop;
+  }
+}

@@ -1,0 +1,134 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { systemClock, type Clock } from '../functions/scanner/model';
+import type { ScanClients } from '../functions/scanner/run-scan';
+import type { SimulatedAccount } from '../sim/simulated-account';
+import type { VirtualClock } from '../sim/virtual-clock';
+import { EXIT } from './command';
+
+/** Where a command's AWS calls go (a real account, or a simulated one) and the clock they wait on. */
+export interface AwsSession {
+  readonly clients: ScanClients;
+  readonly clock: Clock;
+  /** Resolves the region the clients talk to (the SDK's default chain when not given). */
+  region(): Promise<string>;
+  /** Runs work that waits on `clock` (a virtual clock has to be driven while it runs). */
+  run<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** Where the real AWS clients point: the SDK's default chain fills in whatever is not given. */
+export interface AwsSessionOptions {
+  readonly region?: string;
+  readonly profile?: string;
+}
+
+/** Thrown when a read-only command's code tries to change something in the account. */
+export class ReadOnlyError extends Error {
+  constructor(operation: string) {
+    super(`refused ${operation}: this command only reads (Get* and List*) from the account`);
+    this.name = 'ReadOnlyError';
+  }
+}
+
+const MIDDLEWARE = { step: 'initialize', priority: 'high' } as const;
+
+/**
+ * A session on the real account, read-only whatever the settings say: the Lambda client refuses any operation
+ * but Get* and List* before it is signed, and SNS publishes go nowhere (a laptop scan alerts nobody).
+ */
+export function awsSession(options: AwsSessionOptions): AwsSession {
+  const config = {
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
+  };
+  // RequestBudget is the only retry layer for Lambda, as in the deployed scanner.
+  const lambda = new LambdaClient({ ...config, maxAttempts: 1 });
+  lambda.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = String(context.commandName ?? '').replace(/Command$/, '');
+      if (!/^(Get|List)/.test(operation)) throw new ReadOnlyError(operation);
+      return next(args);
+    },
+    { ...MIDDLEWARE, name: 'readOnlyGuard' },
+  );
+  const sns = new SNSClient(config);
+  sns.middlewareStack.add(
+    () => () => Promise.resolve({ output: { MessageId: 'not-sent', $metadata: {} }, response: undefined }),
+    { ...MIDDLEWARE, name: 'publishNowhere' },
+  );
+  const clients = { lambda, cloudwatch: new CloudWatchClient({ ...config, retryMode: 'adaptive' }), sns };
+  return {
+    clients,
+    clock: systemClock,
+    region: () => lambda.config.region(),
+    run: (work) => work(),
+  };
+}
+
+/** A session on a simulated account, driven by its virtual clock. */
+export function simulatedSession(account: SimulatedAccount, clock: VirtualClock): AwsSession {
+  return {
+    clients: account.clients(),
+    clock,
+    region: () => Promise.resolve(account.model.region),
+    run: (work) => clock.run(work),
+  };
+}
+
+/** The innermost error of a `cause` chain. */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  while (current instanceof Error && current.cause !== undefined) current = current.cause;
+  return current;
+}
+
+/**
+ * One line saying why AWS could not be reached or refused us (no credentials, no region, no network, access
+ * denied), with what to do about it; undefined for any other error.
+ */
+export function accessProblem(error: unknown): string | undefined {
+  const root = rootCause(error);
+  if (!(root instanceof Error)) return undefined;
+  const firstLine = root.message.split('\n')[0] ?? '';
+  if (root.name === 'CredentialsProviderError' || /Could not load credentials/i.test(root.message)) {
+    return `no AWS credentials found (${firstLine}); pass --profile, set AWS_PROFILE, or sign in with 'aws sso login' or 'aws configure'`;
+  }
+  if (/Region is missing/i.test(root.message)) {
+    return 'no AWS region given; pass --region or set AWS_REGION';
+  }
+  if (/ExpiredToken|TokenRefreshRequired/.test(root.name)) {
+    return `the AWS credentials have expired (${firstLine}); sign in again`;
+  }
+  const code = String((root as { code?: unknown }).code ?? root.name);
+  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|TimeoutError/.test(code)) {
+    return `could not reach AWS (${firstLine}); check the network, a proxy, or AWS_ENDPOINT_URL`;
+  }
+  if (
+    /AccessDenied|UnauthorizedOperation|UnrecognizedClient|InvalidClientTokenId|InvalidSignature/.test(
+      root.name,
+    )
+  ) {
+    return `access denied: ${firstLine}`;
+  }
+  return undefined;
+}
+
+/**
+ * Runs `work`; if AWS could not be reached or refused access, writes the one-line cause to stderr and resolves
+ * to the usage-or-access exit code instead of throwing (no stack trace for a missing credential).
+ */
+export async function reportingAccessProblems(
+  command: string,
+  io: { readonly stderr: (text: string) => void },
+  work: () => Promise<number>,
+): Promise<number> {
+  try {
+    return await work();
+  } catch (error) {
+    const problem = accessProblem(error);
+    if (problem === undefined) throw error;
+    io.stderr(`lambda-sentinel ${command}: ${problem}\n`);
+    return EXIT.usageOrAccess;
+  }
+}

@@ -1,0 +1,57 @@
+/** How actions read to a human: in the alert, in the undo command's output, and in skip reasons. */
+import type { Action, ActionKind } from '../model';
+
+/** Where the state table lives, so an undo command can be printed that works as pasted. */
+export interface UndoLocation {
+  readonly tableName?: string;
+  readonly region?: string;
+}
+
+const VERBS: Readonly<Record<ActionKind, { readonly done: string; readonly infinitive: string }>> = {
+  throttle: { done: 'Throttled', infinitive: 'throttle' },
+  cap: { done: 'Capped', infinitive: 'cap' },
+  unblock: { done: 'Unblocked', infinitive: 'unblock' },
+};
+
+/** A reserved concurrency as an operator reads it: a number, or `none` where no reservation is set. */
+export function concurrencyText(reserved: number | null | undefined): string {
+  return reserved === null || reserved === undefined ? 'none' : String(reserved);
+}
+
+/** What the action changes, e.g. `reserved concurrency none -> 0`. */
+export function changeText(action: Pick<Action, 'kind' | 'previous' | 'next'>): string {
+  return action.kind === 'unblock'
+    ? "a no-change UpdateFunctionConfiguration (the guide's unblock for a function stuck Pending)"
+    : `reserved concurrency ${concurrencyText(action.previous)} -> ${concurrencyText(action.next)}`;
+}
+
+/** One line: what was done (or would be, or could not be) to which function. */
+export function actionHeadline(action: Action): string {
+  const verbs = VERBS[action.kind];
+  const change = changeText(action);
+  if (action.dryRun)
+    return `Would ${verbs.infinitive} ${action.functionName}: ${change} (dry run: nothing changed)`;
+  if (!action.applied) return `Could not ${verbs.infinitive} ${action.functionName}: ${change}`;
+  return `${verbs.done} ${action.functionName}: ${change}`;
+}
+
+/** Whether `lambda-sentinel undo` can restore what the action changed. */
+export function isUndoable(action: Pick<Action, 'kind' | 'applied'>): boolean {
+  return action.applied && action.kind !== 'unblock';
+}
+
+/** The command that undoes an action, ready to paste. */
+export function undoCommandLine(actionId: string, location: UndoLocation): string {
+  return [
+    'npx lambda-sentinel undo',
+    actionId,
+    ...(location.tableName ? ['--table', location.tableName] : []),
+    ...(location.region ? ['--region', location.region] : []),
+  ].join(' ');
+}
+
+/** A new action id: sortable by time and short enough to read out, e.g. `20301231T1205-3f9c2b1e`. */
+export function newActionId(now: number, random: () => string): string {
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 13);
+  return `${stamp}-${random().replace(/-/g, '').slice(0, 8)}`;
+}

@@ -1,0 +1,75 @@
+/**
+ * How much reserved concurrency `cap-hogs` gives a concurrency hog. Reserving N for one function takes N out of
+ * the account's unreserved pool, and Lambda refuses any reservation that leaves that pool below its minimum.
+ */
+import type { AccountConcurrencyLimits } from '../model';
+
+/** Unreserved concurrency Lambda keeps back on an account with the default quota (or more). */
+export const NORMAL_UNRESERVED_MINIMUM = 100;
+
+/**
+ * The least unreserved concurrency Lambda lets an account keep. 100 on accounts with the usual quotas; accounts
+ * with a reduced quota (new accounts get 10 or 50) have their whole limit as the minimum, so no function there
+ * can reserve any concurrency at all (Lambda refuses with "... below its minimum value of [10]" or "[50]").
+ */
+export function unreservedMinimum(accountConcurrencyLimit: number): number {
+  return Math.min(NORMAL_UNRESERVED_MINIMUM, accountConcurrencyLimit);
+}
+
+/** The numbers a cap is chosen from. */
+export interface HogCapInput {
+  /** The hog's highest ConcurrentExecutions in the window. */
+  readonly peakConcurrentExecutions: number;
+  /** The account's limits, with the pool as earlier actions of this run left it. */
+  readonly limits: AccountConcurrencyLimits;
+  /** The hog's own reserved concurrency now; null when none is set (its concurrency comes from the pool). */
+  readonly currentReserved: number | null;
+  /** The operator's `hogCap`; undefined to derive one. */
+  readonly hogCap: number | undefined;
+}
+
+/** The cap to apply, or why there is no safe one. */
+export type HogCapChoice =
+  { readonly cap: number; readonly unreservedAfter: number } | { readonly skip: string };
+
+/**
+ * Chooses the hog's cap. It must be at least 1 (0 would stop the function: that is a throttle, not a cap),
+ * below the observed peak (or it would not hold the hog back), and leave the unreserved pool at or above
+ * its minimum. Without `hogCap`, the cap is half the observed peak, lowered if the minimum requires: the hog
+ * keeps enough to go on serving while the other half of what it took goes back to the functions it throttled.
+ * An operator's `hogCap` is applied as given or not at all: a different cap than the one asked for is not ours
+ * to choose.
+ */
+export function chooseHogCap(input: HogCapInput): HogCapChoice {
+  const { peakConcurrentExecutions: peak, limits, currentReserved, hogCap } = input;
+  const minimum = unreservedMinimum(limits.concurrentExecutions);
+  // Whatever the hog reserves now goes back to the pool when its reservation changes.
+  const pool = limits.unreservedConcurrentExecutions + (currentReserved ?? 0);
+  const largestAllowed = pool - minimum;
+  const poolText =
+    `the account's unreserved concurrency is ${limits.unreservedConcurrentExecutions} of ` +
+    `${limits.concurrentExecutions} and may not fall below ${minimum}`;
+
+  if (hogCap !== undefined) {
+    if (hogCap >= peak) {
+      return {
+        skip: `hogCap ${hogCap} is not below the observed peak of ${peak}, so it would not hold it back`,
+      };
+    }
+    if (hogCap > largestAllowed) {
+      return { skip: `hogCap ${hogCap} is more than can be reserved: ${poolText}` };
+    }
+    return { cap: hogCap, unreservedAfter: pool - hogCap };
+  }
+
+  const cap = Math.min(Math.floor(peak / 2), largestAllowed);
+  if (cap < 1) {
+    return {
+      skip:
+        largestAllowed < 1
+          ? `no concurrency can be reserved: ${poolText}; ask AWS to raise the account's concurrency quota`
+          : `the observed peak of ${peak} is too low to cap below`,
+    };
+  }
+  return { cap, unreservedAfter: pool - cap };
+}

@@ -1,0 +1,75 @@
+import {
+  ActionConflictError,
+  type ActionLog,
+  type ActionRecord,
+  type PendingAlert,
+  type PreviousState,
+  type StateChange,
+  type StateStore,
+  type StoredFinding,
+} from '../functions/scanner/state/state-model';
+
+/**
+ * The sentinel's memory kept in this process instead of DynamoDB: for the demo, the benchmark and laptop scans,
+ * which alert nobody and leave nothing behind. It keeps the same promises as the DynamoDB store: an alert saved
+ * with its run stays pending until marked delivered, and an action record changes only at the revision read.
+ */
+export class MemoryStateStore implements StateStore, ActionLog {
+  private lastRunAt: string | undefined;
+  private readonly findings = new Map<string, StoredFinding>();
+  private watched: readonly string[] = [];
+  private readonly alerts = new Map<string, PendingAlert>();
+  private readonly actions = new Map<string, ActionRecord>();
+
+  /** What earlier runs in this process left. */
+  load(): Promise<PreviousState> {
+    return Promise.resolve({
+      ...(this.lastRunAt !== undefined ? { lastRunAt: this.lastRunAt } : {}),
+      openFindings: [...this.findings.values()],
+      watchedFunctions: [...this.watched],
+      pendingAlerts: [...this.alerts.values()],
+      actions: [...this.actions.values()],
+    });
+  }
+
+  /** Applies one run's change. */
+  save(change: StateChange): Promise<void> {
+    this.lastRunAt = change.runAt;
+    for (const finding of change.upsert) this.findings.set(finding.fingerprint, finding);
+    for (const fingerprint of change.remove) this.findings.delete(fingerprint);
+    this.watched = [...change.watchedFunctions];
+    if (change.alert) this.alerts.set(change.alert.id, change.alert);
+    return Promise.resolve();
+  }
+
+  /** Forgets a published alert. */
+  markDelivered(alertId: string): Promise<void> {
+    this.alerts.delete(alertId);
+    return Promise.resolve();
+  }
+
+  /** Keeps a new action record. */
+  recordAction(record: ActionRecord): Promise<void> {
+    if (this.actions.has(record.id)) {
+      return Promise.reject(new ActionConflictError(`Action ${record.id} is already recorded`));
+    }
+    this.actions.set(record.id, record);
+    return Promise.resolve();
+  }
+
+  /** Replaces an action record read at `record.revision`. */
+  updateAction(record: ActionRecord): Promise<ActionRecord> {
+    const current = this.actions.get(record.id);
+    if (!current || current.revision !== record.revision) {
+      return Promise.reject(new ActionConflictError(`Action ${record.id} changed since it was read`));
+    }
+    const next = { ...record, revision: record.revision + 1 };
+    this.actions.set(record.id, next);
+    return Promise.resolve(next);
+  }
+
+  /** The action record with `id`, if kept. */
+  getAction(id: string): Promise<ActionRecord | undefined> {
+    return Promise.resolve(this.actions.get(id));
+  }
+}

@@ -1,0 +1,69 @@
+import { compareDesigns, runDesign, type BenchCase } from '../../bench/bench-cases';
+import { QUIET_TARGETS } from '../../bench/main';
+
+const QUIET: BenchCase = { name: 'quiet-300', functions: 300, trouble: false };
+const TROUBLE: BenchCase = { name: 'trouble-300', functions: 300, trouble: true };
+
+describe('the benchmark, on small accounts', () => {
+  it('finds the same problems with both designs in an account in trouble', async () => {
+    const sentinel = await runDesign(TROUBLE, 'sentinel');
+    const naive = await runDesign(TROUBLE, 'naive');
+
+    expect(sentinel.problemsFound).toEqual(naive.problemsFound);
+    expect(sentinel.problemsFound).toEqual(
+      expect.arrayContaining([
+        'concurrency-hog:image-resizer',
+        'stuck-pending:report-builder',
+        'pc-spillover:quote-api',
+      ]),
+    );
+    expect(sentinel.problemsFound).toHaveLength(9);
+  });
+
+  it('keeps the sentinel within the quiet-account targets: metrics, GetMetricData calls, shared bucket, cost', async () => {
+    const sentinel = await runDesign(QUIET, 'sentinel');
+
+    expect(sentinel.metricsRequested).toBeLessThanOrEqual(QUIET_TARGETS.metricsRequested);
+    expect(sentinel.apiCalls.GetMetricData).toBeLessThanOrEqual(QUIET_TARGETS.getMetricDataCalls);
+    expect(sentinel.peakSharedBucketRps).toBeLessThanOrEqual(QUIET_TARGETS.sharedBucketRps);
+    expect(sentinel.monthlyCloudWatchUsd).toBeLessThan(QUIET_TARGETS.monthlyCloudWatchUsd);
+    expect(sentinel.apiCalls.GetMetricStatistics).toBeUndefined();
+  });
+
+  it('has the naive design read every function and six metrics per function, one request each', async () => {
+    const naive = await runDesign(QUIET, 'naive');
+
+    expect(naive.apiCalls.GetFunction).toBe(300);
+    expect(naive.apiCalls.ListFunctions).toBe(6);
+    // Six per function, six region-level; throttled requests are retried but not billed.
+    expect(naive.metricsRequested).toBe(300 * 6 + 6);
+    expect(naive.monthlyCloudWatchUsd).toBeCloseTo((300 * 6 + 6) * 0.00001 * 8_640, 2);
+  });
+
+  it('reports one JSON object per case with both designs and naive-over-sentinel ratios', async () => {
+    const sentinel = await runDesign(QUIET, 'sentinel');
+    const naive = await runDesign(QUIET, 'naive');
+
+    const result = compareDesigns(QUIET, sentinel, naive);
+    const json = JSON.parse(JSON.stringify({ cases: [result] })) as { cases: Record<string, unknown>[] };
+
+    expect(json.cases[0]).toMatchObject({
+      name: 'quiet-300',
+      functions: 300,
+      trouble: false,
+      designs: {
+        sentinel: {
+          apiCalls: expect.objectContaining({ ListFunctions: 6, GetMetricData: 2 }),
+          metricsRequested: 6,
+          wallSeconds: expect.any(Number),
+          monthlyCloudWatchUsd: expect.any(Number),
+          peakRssMb: expect.any(Number),
+          problemsFound: [],
+        },
+        naive: { metricsRequested: 1_806 },
+      },
+      ratio: { metricsRequested: 301, apiCalls: expect.any(Number), wallSeconds: expect.any(Number) },
+    });
+    expect(result.ratio.wallSeconds).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,31 @@
+import { compareDesigns, runDesign, type BenchCase } from '../../bench/bench-cases';
+import { benchReport, caseTable, checkTargets } from '../../bench/main';
+
+const QUIET: BenchCase = { name: 'quiet-200', functions: 200, trouble: false };
+
+describe('the benchmark report', () => {
+  it('marks a target as missed when the sentinel exceeds it, and says so in the text report', async () => {
+    const sentinel = await runDesign(QUIET, 'sentinel');
+    const naive = await runDesign(QUIET, 'naive');
+    const overBudget = compareDesigns(QUIET, { ...sentinel, metricsRequested: 25 }, naive);
+
+    const checks = checkTargets([overBudget]);
+
+    expect(checks.find((check) => check.target.includes('metrics requested'))).toMatchObject({
+      met: false,
+      measured: '25',
+    });
+    expect(benchReport([overBudget])).toContain('MISSED');
+  });
+
+  it('prints a row per operation with both designs side by side, and the ratio of metrics requested', async () => {
+    const result = compareDesigns(QUIET, await runDesign(QUIET, 'sentinel'), await runDesign(QUIET, 'naive'));
+
+    const table = caseTable(result);
+
+    expect(table).toMatch(/^quiet-200: 200 functions, quiet/);
+    expect(table).toMatch(/ {2}GetMetricStatistics\s+0\s+1,206/);
+    expect(table).toMatch(/CloudWatch metrics requested\s+6\s+1,206\s+201x/);
+    expect(table).toMatch(/Problems found\s+0\s+0\s+same/);
+  });
+});

@@ -1,0 +1,76 @@
+import type { ActionRecord, StoredFinding } from '../../functions/scanner/state/state-model';
+import { MemoryStateStore } from '../../sim/memory-state-store';
+
+const FINDING: StoredFinding = {
+  fingerprint: 'failed-state:ledger-sync:State=Failed:SubnetOutOfIPAddresses',
+  kind: 'failed-state',
+  functionName: 'ledger-sync',
+  severity: 'critical',
+  summary: 'ledger-sync is Failed',
+  firstSeenAt: '2030-01-15T12:00:00.000Z',
+  lastNotifiedAt: '2030-01-15T12:00:00.000Z',
+};
+
+const ACTION: ActionRecord = {
+  id: 'a-1',
+  kind: 'throttle',
+  functionName: 'stream-processor',
+  fingerprint: 'recursive-loop:stream-processor:runaway',
+  findingKind: 'recursive-loop',
+  severity: 'critical',
+  reason: 'runaway loop',
+  decidedAt: '2030-01-15T12:00:00.000Z',
+  applied: false,
+  dryRun: true,
+  status: 'dry-run',
+  revision: 0,
+};
+
+describe('MemoryStateStore', () => {
+  it('gives the next run what this run saved, and keeps the alert pending until it is marked delivered', async () => {
+    const store = new MemoryStateStore();
+    const alert = { id: 'alert-1', subject: 's', message: '{}', createdAt: '2030-01-15T12:00:00.000Z' };
+
+    await store.save({
+      runAt: '2030-01-15T12:00:00.000Z',
+      upsert: [FINDING],
+      remove: [],
+      watchedFunctions: ['ledger-sync'],
+      alert,
+    });
+    const beforeDelivery = await store.load();
+    await store.markDelivered('alert-1');
+    await store.save({
+      runAt: '2030-01-15T12:05:00.000Z',
+      upsert: [],
+      remove: [FINDING.fingerprint],
+      watchedFunctions: [],
+    });
+    const later = await store.load();
+
+    expect(beforeDelivery).toMatchObject({
+      lastRunAt: '2030-01-15T12:00:00.000Z',
+      openFindings: [FINDING],
+      watchedFunctions: ['ledger-sync'],
+      pendingAlerts: [alert],
+    });
+    expect(later).toMatchObject({
+      lastRunAt: '2030-01-15T12:05:00.000Z',
+      openFindings: [],
+      pendingAlerts: [],
+    });
+  });
+
+  it('updates an action record only at the revision it was read, as the DynamoDB store does', async () => {
+    const store = new MemoryStateStore();
+    await store.recordAction(ACTION);
+
+    const updated = await store.updateAction({ ...ACTION, status: 'undone' });
+    const stale = store.updateAction({ ...ACTION, status: 'applied' });
+
+    expect(updated.revision).toBe(1);
+    await expect(stale).rejects.toMatchObject({ name: 'ActionConflictError' });
+    await expect(store.recordAction(ACTION)).rejects.toMatchObject({ name: 'ActionConflictError' });
+    expect((await store.getAction('a-1'))?.status).toBe('undone');
+  });
+});
