@@ -25,7 +25,9 @@ import { RequestBudget } from '../functions/scanner/aws/request-budget';
 import {
   CHECK_CONCURRENCY,
   LIST_PAGE_SIZE,
+  listedSnapshot,
   mapWithConcurrency,
+  snapshotWithDetail,
 } from '../functions/scanner/collect/inventory';
 import {
   BASELINE_PERIOD_SECONDS,
@@ -95,7 +97,11 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
   const functions: FunctionSnapshot[] = [];
   const ignoredFunctions: string[] = [];
   listed.forEach((configuration, index) => {
-    const snapshot = toSnapshot(configuration, checked[index], input.now);
+    const response = checked[index];
+    const snapshot = response
+      ? snapshotWithDetail(listedSnapshot(configuration), response, input.now)
+      : listedSnapshot(configuration);
+    if (!snapshot) return;
     if (snapshot.detail && Object.hasOwn(snapshot.detail.tags, ignoreTag))
       ignoredFunctions.push(snapshot.functionName);
     else functions.push(snapshot);
@@ -225,39 +231,6 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
 
 function withoutUndefined<T extends object>(record: T): T {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
-}
-
-function toSnapshot(
-  configuration: FunctionConfiguration,
-  response: GetFunctionResponse | undefined,
-  now: number,
-): FunctionSnapshot {
-  const full = response?.Configuration;
-  return {
-    functionName: configuration.FunctionName ?? '',
-    functionArn: configuration.FunctionArn ?? '',
-    lastModified: full?.LastModified ?? configuration.LastModified ?? '',
-    runtime: configuration.Runtime,
-    packageType: configuration.PackageType,
-    kmsKeyArn: configuration.KMSKeyArn,
-    fileSystemArns: configuration.FileSystemConfigs?.flatMap((fs) => (fs.Arn ? [fs.Arn] : [])),
-    vpcSubnetIds: configuration.VpcConfig?.SubnetIds,
-    ...(response
-      ? {
-          detail: {
-            state: full?.State,
-            stateReason: full?.StateReason,
-            stateReasonCode: full?.StateReasonCode,
-            lastUpdateStatus: full?.LastUpdateStatus,
-            lastUpdateStatusReason: full?.LastUpdateStatusReason,
-            lastUpdateStatusReasonCode: full?.LastUpdateStatusReasonCode,
-            reservedConcurrency: response.Concurrency?.ReservedConcurrentExecutions,
-            tags: response.Tags ?? {},
-            checkedAt: new Date(now).toISOString(),
-          },
-        }
-      : {}),
-  };
 }
 
 function seriesOf(

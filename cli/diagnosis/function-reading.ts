@@ -27,6 +27,7 @@ import {
   metricWindow,
   searchQuery,
 } from '../../functions/scanner/collect/metric-queries';
+import { snapshotWithDetail } from '../../functions/scanner/collect/inventory';
 import { seriesByLabel } from '../../functions/scanner/collect/metrics';
 import type { DetectorContext } from '../../functions/scanner/detect/detector';
 import type {
@@ -116,7 +117,11 @@ export async function readFunction(functionName: string, input: DiagnosisInput):
     attempt(budget, 'ListAliases', () => lambda.send(new ListAliasesCommand(byName))),
     readFunctionMetrics(name, input),
   ]);
-  const fn = snapshotOf(response, input.now);
+  const fn = snapshotWithDetail(undefined, response, input.now) ?? {
+    functionName: name,
+    functionArn: '',
+    lastModified: '',
+  };
   const recursiveLoopSetting = 'value' in recursion ? recursion.value.RecursiveLoop : undefined;
   const context = detectorContext(fn, input, metrics, {
     ...(recursiveLoopSetting !== undefined ? { recursiveLoop: recursiveLoopSetting } : {}),
@@ -143,31 +148,6 @@ export async function readFunction(functionName: string, input: DiagnosisInput):
     ...(recursiveLoopSetting !== undefined ? { recursiveLoop: recursiveLoopSetting } : {}),
     configs,
     aliases,
-  };
-}
-
-function snapshotOf(response: GetFunctionResponse, now: number): FunctionSnapshot {
-  const configuration = response.Configuration ?? {};
-  return {
-    functionName: configuration.FunctionName ?? '',
-    functionArn: configuration.FunctionArn ?? '',
-    lastModified: configuration.LastModified ?? '',
-    runtime: configuration.Runtime,
-    packageType: configuration.PackageType,
-    kmsKeyArn: configuration.KMSKeyArn,
-    fileSystemArns: configuration.FileSystemConfigs?.flatMap((fs) => (fs.Arn ? [fs.Arn] : [])),
-    vpcSubnetIds: configuration.VpcConfig?.SubnetIds?.length ? configuration.VpcConfig.SubnetIds : undefined,
-    detail: {
-      state: configuration.State,
-      stateReason: configuration.StateReason,
-      stateReasonCode: configuration.StateReasonCode,
-      lastUpdateStatus: configuration.LastUpdateStatus,
-      lastUpdateStatusReason: configuration.LastUpdateStatusReason,
-      lastUpdateStatusReasonCode: configuration.LastUpdateStatusReasonCode,
-      reservedConcurrency: response.Concurrency?.ReservedConcurrentExecutions,
-      tags: response.Tags ?? {},
-      checkedAt: new Date(now).toISOString(),
-    },
   };
 }
 

@@ -128,7 +128,7 @@ export async function checkFunctions(
       if (errorName(outcome.error) === 'ResourceNotFoundException') functions.delete(name);
       errors.push(scanError('GetFunction', outcome.error, name));
     } else {
-      const snapshot = withDetail(functions.get(name), outcome.response, outcome.checkedAt);
+      const snapshot = snapshotWithDetail(functions.get(name), outcome.response, outcome.checkedAt);
       if (!snapshot) return;
       checked.push(candidate);
       const { TagsError: tagsError } = outcome.response;
@@ -178,7 +178,7 @@ async function listFunctions(
         lambda.send(new ListFunctionsCommand({ Marker: marker, MaxItems: LIST_PAGE_SIZE })),
       );
       for (const configuration of page.Functions ?? []) {
-        const snapshot = toSnapshot(configuration);
+        const snapshot = listedSnapshot(configuration);
         if (snapshot) functions.push(snapshot);
       }
       marker = page.NextMarker;
@@ -206,7 +206,7 @@ async function checkFunction(
 }
 
 /** The fields ListFunctions and GetFunction share; the state fields are left to GetFunction's detail. */
-function toSnapshot(configuration: FunctionConfiguration): FunctionSnapshot | undefined {
+export function listedSnapshot(configuration: FunctionConfiguration): FunctionSnapshot | undefined {
   if (!configuration.FunctionName) return undefined;
   return {
     functionName: configuration.FunctionName,
@@ -220,14 +220,18 @@ function toSnapshot(configuration: FunctionConfiguration): FunctionSnapshot | un
   };
 }
 
-/** GetFunction's configuration is the fresher one, and the only one for a watched function the list missed. */
-function withDetail(
+/**
+ * A function as GetFunction describes it: its configuration (fresher than the listing, and the only one for a
+ * function the listing missed; `listed` fills in when GetFunction returned none) with state, reserved concurrency
+ * and tags as its `detail`. Undefined when neither names the function.
+ */
+export function snapshotWithDetail(
   listed: FunctionSnapshot | undefined,
   response: GetFunctionResponse,
   checkedAt: number,
 ): (FunctionSnapshot & { readonly detail: FunctionDetail }) | undefined {
   const configuration = response.Configuration;
-  const base = (configuration && toSnapshot(configuration)) ?? listed;
+  const base = (configuration && listedSnapshot(configuration)) ?? listed;
   if (!base) return undefined;
   const detail: FunctionDetail = {
     state: configuration?.State,
