@@ -2,8 +2,10 @@ import {
   ActionConflictError,
   type ActionLog,
   type ActionRecord,
+  type LeaseClaim,
   type PendingAlert,
   type PreviousState,
+  type RunLease,
   type StateChange,
   type StateStore,
   type StoredFinding,
@@ -14,12 +16,13 @@ import {
  * which alert nobody and leave nothing behind. It keeps the same promises as the DynamoDB store: an alert saved
  * with its run stays pending until marked delivered, and an action record changes only at the revision read.
  */
-export class MemoryStateStore implements StateStore, ActionLog {
+export class MemoryStateStore implements StateStore, ActionLog, RunLease {
   private lastRunAt: string | undefined;
   private readonly findings = new Map<string, StoredFinding>();
   private watched: readonly string[] = [];
   private readonly alerts = new Map<string, PendingAlert>();
   private readonly actions = new Map<string, ActionRecord>();
+  private lease: { readonly holder: string; readonly expiresAt: number } | undefined;
 
   /** What earlier runs in this process left. */
   load(): Promise<PreviousState> {
@@ -32,9 +35,9 @@ export class MemoryStateStore implements StateStore, ActionLog {
     });
   }
 
-  /** Applies one run's change. */
+  /** Applies one run's change; a focused check's leaves lastRunAt alone. */
   save(change: StateChange): Promise<void> {
-    this.lastRunAt = change.runAt;
+    if (!change.keepLastRunAt) this.lastRunAt = change.runAt;
     for (const finding of change.upsert) this.findings.set(finding.fingerprint, finding);
     for (const fingerprint of change.remove) this.findings.delete(fingerprint);
     this.watched = [...change.watchedFunctions];
@@ -46,6 +49,20 @@ export class MemoryStateStore implements StateStore, ActionLog {
   markDelivered(alertId: string): Promise<void> {
     this.alerts.delete(alertId);
     return Promise.resolve();
+  }
+
+  /** Takes the lease if it is free, expired, or already the claimant's. */
+  tryAcquireLease(claim: LeaseClaim): Promise<boolean> {
+    const free = !this.lease || this.lease.expiresAt < claim.now || this.lease.holder === claim.holder;
+    if (free) this.lease = { holder: claim.holder, expiresAt: claim.expiresAt };
+    return Promise.resolve(free);
+  }
+
+  /** Frees the lease if `holder` still holds it. */
+  releaseLease(holder: string): Promise<boolean> {
+    const held = this.lease?.holder === holder;
+    if (held) this.lease = undefined;
+    return Promise.resolve(held);
   }
 
   /** Keeps a new action record. */

@@ -6,6 +6,8 @@ export interface ScannerEnvironment {
   readonly topicArn: string;
   readonly tableName: string;
   readonly region: string;
+  /** The pending-checks queue, where a state-change event not yet due is sent back with a delay; absent when unset. */
+  readonly pendingCheckQueueUrl?: string;
 }
 
 /** The variables the CDK construct sets on the scanner. */
@@ -13,6 +15,7 @@ export const ENVIRONMENT_VARIABLES = {
   settings: 'SENTINEL_SETTINGS',
   topicArn: 'ALERT_TOPIC_ARN',
   tableName: 'STATE_TABLE_NAME',
+  pendingCheckQueueUrl: 'PENDING_CHECK_QUEUE_URL',
 } as const;
 
 /**
@@ -21,9 +24,14 @@ export const ENVIRONMENT_VARIABLES = {
  */
 export function readEnvironment(env: NodeJS.ProcessEnv): ScannerEnvironment {
   const problems: SettingProblem[] = [];
-  const required = (key: string, allowed: string, pattern: RegExp): string => {
+  const optional = (key: string, allowed: string, pattern: RegExp): string | undefined => {
     const value = env[key];
-    if (value === undefined || !pattern.test(value)) problems.push({ key, value, allowed });
+    if (value !== undefined && !pattern.test(value)) problems.push({ key, value, allowed });
+    return value;
+  };
+  const required = (key: string, allowed: string, pattern: RegExp): string => {
+    const value = optional(key, allowed, pattern);
+    if (value === undefined) problems.push({ key, value, allowed });
     return value ?? '';
   };
 
@@ -34,6 +42,12 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ScannerEnvironment {
   );
   const tableName = required(ENVIRONMENT_VARIABLES.tableName, 'a DynamoDB table name', /^[\w.-]{3,255}$/);
   const region = required('AWS_REGION', 'an AWS region, set by Lambda', /^[a-z]{2}(-[a-z]+)+-\d+$/);
+  // Any host (AWS_ENDPOINT_URL_SQS may point elsewhere), but the path must be <account>/<queue name>.
+  const pendingCheckQueueUrl = optional(
+    ENVIRONMENT_VARIABLES.pendingCheckQueueUrl,
+    'an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<queue name>) or unset',
+    /^https?:\/\/[^/\s]+\/\d{12}\/[\w-]{1,80}$/,
+  );
   const rawSettings = env[ENVIRONMENT_VARIABLES.settings] ?? '{}';
 
   let settings: SentinelSettings | undefined;
@@ -53,5 +67,5 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ScannerEnvironment {
   }
 
   if (problems.length > 0 || !settings) throw new SettingsError(problems, 'scanner environment');
-  return { settings, topicArn, tableName, region };
+  return { settings, topicArn, tableName, region, ...(pendingCheckQueueUrl ? { pendingCheckQueueUrl } : {}) };
 }

@@ -3,11 +3,15 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { RequestBudget } from './aws/request-budget';
 import { readEnvironment, type ScannerEnvironment } from './environment';
+import { checkPendingRecords, isSqsEvent } from './events/pending-checks';
 import { systemClock, type ScanReport } from './model';
-import { runScan, type ScanClients } from './run-scan';
+import { emfDocuments, writeEmf, type RunKind } from './observe/emf';
+import { runScan, type ScanClients, type ScanDependencies } from './run-scan';
+import { withLease } from './state/lease';
 import { DynamoStateStore } from './state/state-store';
 
 // Time kept back from the Lambda timeout to alert and save state after the last per-function check.
@@ -21,14 +25,18 @@ const clients: ScanClients = {
   sns: new SNSClient({}),
 };
 const dynamodb = new DynamoDBClient({});
+const sqs = new SQSClient({});
 
 let environment: ScannerEnvironment | undefined;
 
-/** Scheduled entry point: validates the environment once, then runs one scan of this account and region. */
-export async function handler(_event: unknown, context: Context): Promise<ScanReport> {
+/**
+ * Entry point for both triggers: a batch from the pending-checks queue runs a focused check of the functions
+ * whose state-change events came due (returning SQS's partial batch response); anything else is the schedule
+ * and runs one scan of this account and region. Either way the run's metrics are written in embedded metric format.
+ */
+export async function handler(event: unknown, context: Context): Promise<ScanReport | SQSBatchResponse> {
   environment ??= readEnvironment(process.env);
-  const { settings, topicArn, tableName, region } = environment;
-  const accountId = context.invokedFunctionArn.split(':')[4] ?? '';
+  const { settings, topicArn, tableName, region, pendingCheckQueueUrl } = environment;
   const clock = systemClock;
   const budget = new RequestBudget({
     getFunctionRps: settings.getFunctionRps,
@@ -40,18 +48,43 @@ export async function handler(_event: unknown, context: Context): Promise<ScanRe
     budget,
     renotifyHours: settings.renotifyHours,
   });
-  return runScan(
-    settings,
-    { accountId, region, topicArn, selfFunctionName: context.functionName, stateTableName: tableName },
-    {
-      clients,
-      stateStore,
-      actionLog: stateStore,
-      budget,
-      clock,
-      log: (record) => console.log(JSON.stringify(record)),
-      deadline: Date.now() + context.getRemainingTimeInMillis() - FINISHING_MARGIN_MS,
-      newAlertId: randomUUID,
-    },
+  const target = {
+    accountId: context.invokedFunctionArn.split(':')[4] ?? '',
+    region,
+    topicArn,
+    selfFunctionName: context.functionName,
+    stateTableName: tableName,
+  };
+  const deps: ScanDependencies = {
+    clients,
+    stateStore,
+    actionLog: stateStore,
+    budget,
+    clock,
+    log: (record) => console.log(JSON.stringify(record)),
+    deadline: Date.now() + context.getRemainingTimeInMillis() - FINISHING_MARGIN_MS,
+    newAlertId: randomUUID,
+  };
+  // Held until released, or until this invocation's timeout, after which it cannot be running any more.
+  const leaseRequest = { holder: context.awsRequestId, holdMs: context.getRemainingTimeInMillis() };
+  const emit = (report: ScanReport, kind: RunKind) =>
+    writeEmf(emfDocuments({ report, kind, sentinel: context.functionName, timestamp: clock.now() }));
+
+  if (isSqsEvent(event)) {
+    const outcome = await checkPendingRecords(event.Records, settings, target, {
+      ...deps,
+      sqs,
+      lease: stateStore,
+      leaseRequest,
+      ...(pendingCheckQueueUrl !== undefined ? { queueUrl: pendingCheckQueueUrl } : {}),
+    });
+    emit(outcome.report, 'check');
+    return { batchItemFailures: outcome.batchItemFailures };
+  }
+
+  const report = await withLease(stateStore, { ...leaseRequest, clock, log: deps.log }, () =>
+    runScan(settings, target, deps),
   );
+  emit(report, 'scan');
+  return report;
 }

@@ -47,7 +47,8 @@ export interface FunctionDetail extends FunctionStateFields {
 }
 
 /** Why a function was chosen for a GetFunction check this run. */
-export type CheckReason = 'recently-modified' | 'watched' | 'rotation' | 'named-by-finding';
+export type CheckReason =
+  'recently-modified' | 'watched' | 'rotation' | 'named-by-finding' | 'state-change-event';
 
 /** Everything the detectors may look at; collected once per run. */
 export interface AccountSnapshot {

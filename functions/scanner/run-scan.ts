@@ -8,15 +8,15 @@ import { collectMetrics } from './collect/metrics';
 import { hogsNeedingDetail } from './detect/concurrency-hog';
 import type { DetectorContext } from './detect/detector';
 import { DETECTORS, isAssessed, runDetectors } from './detect/registry';
-import type { AccountSnapshot, Clock, Finding, FunctionSnapshot, ScanError, ScanReport } from './model';
-import { planAlert } from './notify/plan-alert';
-import { publishAlert } from './notify/publish-alert';
-import { renderAlert } from './notify/render-alert';
+import type { AccountSnapshot, Clock, Finding, ScanError, ScanReport } from './model';
+import { deliverPendingAlerts, notifyAndPersist } from './notify-and-persist';
 import { act } from './remediate/act';
 import { newActionId } from './remediate/action-text';
 import { decide } from './remediate/decide';
 import type { SentinelSettings } from './settings';
-import type { ActionLog, PreviousState, StateStore } from './state/state-model';
+import type { ActionLog, StateStore } from './state/state-model';
+
+export { RunFailedError } from './notify-and-persist';
 
 /** The AWS clients one run talks through; one instance per service, shared across the run. */
 export interface ScanClients {
@@ -59,14 +59,6 @@ export interface ScanDependencies {
    * @default - the run's time and 8 random hex digits
    */
   readonly newActionId?: () => string;
-}
-
-/** Thrown when a run cannot deliver its alert or save its state: the run must fail so Lambda retries it. */
-export class RunFailedError extends Error {
-  constructor(message: string, options: { cause: unknown }) {
-    super(message, options);
-    this.name = 'RunFailedError';
-  }
 }
 
 /**
@@ -163,49 +155,14 @@ export async function runScan(
   });
   errors.push(...acted.errors);
 
-  const plan = planAlert({
+  const alerted = await notifyAndPersist(settings, target, deps, {
+    snapshot,
     findings,
     previous,
     isAssessed: (stored) => isAssessed(context, DETECTORS, stored),
-    now: startedAt,
-    settings,
+    startedAt,
+    remediation: { actions: acted.actions, skipped: decision.skipped },
   });
-  const alert = renderAlert(
-    plan,
-    { accountId: target.accountId, region: target.region, now: startedAt, alertId: deps.newAlertId() },
-    {
-      actions: acted.actions,
-      skipped: decision.skipped,
-      undo: {
-        region: target.region,
-        ...(target.stateTableName !== undefined ? { tableName: target.stateTableName } : {}),
-      },
-    },
-  );
-  log({
-    phase: 'notify',
-    newFindings: plan.newFindings.length,
-    reminders: plan.reminders.length,
-    resolved: plan.resolved.length,
-    actions: acted.actions.length,
-    alertId: alert?.id,
-    subject: alert?.subject,
-  });
-
-  try {
-    await stateStore.save({
-      runAt: snapshot.collectedAt,
-      upsert: plan.upsert,
-      remove: plan.remove,
-      watchedFunctions: watchedFunctions(snapshot.functions, previous, snapshot),
-      ...(alert ? { alert } : {}),
-    });
-  } catch (error) {
-    throw new RunFailedError('could not save the scan state; nothing was published', { cause: error });
-  }
-  log({ phase: 'persist', upserted: plan.upsert.length, removed: plan.remove.length });
-
-  if (alert) await deliver(alert, target, deps);
 
   const report: ScanReport = {
     findings,
@@ -218,10 +175,7 @@ export async function runScan(
       apiCalls: budget.apiCalls,
       throttledCalls: budget.throttledCalls,
       metricsRequested: metrics.metricsRequested,
-      newFindings: plan.newFindings.length,
-      reminders: plan.reminders.length,
-      resolved: plan.resolved.length,
-      alertSent: alert !== undefined,
+      ...alerted,
       durationMs: clock.now() - startedAt,
     },
   };
@@ -268,67 +222,4 @@ async function checkNamedFunctions(
     ignoredFunctions: [...context.snapshot.ignoredFunctions, ...again.ignoredFunctions],
   };
   return { context: { ...context, snapshot }, checkedAgain: again };
-}
-
-/** Publishes alerts an earlier run saved but could not confirm sent, before this run adds its own. */
-async function deliverPendingAlerts(
-  previous: PreviousState,
-  target: ScanTarget,
-  deps: ScanDependencies,
-): Promise<void> {
-  for (const alert of previous.pendingAlerts) {
-    deps.log({ phase: 'notify', redelivering: alert.id, subject: alert.subject, createdAt: alert.createdAt });
-    await deliver(alert, target, deps);
-  }
-}
-
-async function deliver(
-  alert: Parameters<typeof publishAlert>[2],
-  target: ScanTarget,
-  deps: ScanDependencies,
-): Promise<void> {
-  try {
-    await publishAlert(deps.clients.sns, target.topicArn, alert, deps.budget);
-  } catch (error) {
-    throw new RunFailedError(`could not publish alert ${alert.id}; it is saved and the next run retries it`, {
-      cause: error,
-    });
-  }
-  try {
-    await deps.stateStore.markDelivered(alert.id);
-  } catch (error) {
-    throw new RunFailedError(`alert ${alert.id} was published but could not be marked delivered`, {
-      cause: error,
-    });
-  }
-}
-
-/** A function whose state has not settled is re-checked every run until it has. */
-function isUnsettled(fn: FunctionSnapshot): boolean {
-  const detail = fn.detail;
-  if (!detail) return false;
-  const settledState =
-    detail.state === 'Active' || (detail.state === 'Inactive' && detail.stateReasonCode === 'Idle');
-  const settledUpdate = detail.lastUpdateStatus === undefined || detail.lastUpdateStatus === 'Successful';
-  return !settledState || !settledUpdate;
-}
-
-/**
- * Next run's watch list: functions seen unsettled now, plus previously watched ones this run could not check
- * (a throttled or failed GetFunction must not drop a stuck function from view), unless they are gone.
- */
-function watchedFunctions(
-  functions: readonly FunctionSnapshot[],
-  previous: PreviousState,
-  snapshot: AccountSnapshot,
-): string[] {
-  const byName = new Map(functions.map((fn) => [fn.functionName, fn]));
-  const watched = new Set(functions.filter(isUnsettled).map((fn) => fn.functionName));
-  const ignored = new Set(snapshot.ignoredFunctions);
-  for (const name of previous.watchedFunctions) {
-    const fn = byName.get(name);
-    const unchecked = fn ? fn.detail === undefined : !snapshot.inventoryComplete;
-    if (unchecked && !ignored.has(name)) watched.add(name);
-  }
-  return [...watched].sort();
 }

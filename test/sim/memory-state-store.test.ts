@@ -61,6 +61,43 @@ describe('MemoryStateStore', () => {
     });
   });
 
+  it('leaves lastRunAt alone when a focused check saves, as the DynamoDB store does', async () => {
+    const store = new MemoryStateStore();
+    await store.save({ runAt: '2030-01-15T12:00:00.000Z', upsert: [], remove: [], watchedFunctions: [] });
+
+    await store.save({
+      runAt: '2030-01-15T12:03:00.000Z',
+      upsert: [FINDING],
+      remove: [],
+      watchedFunctions: ['ledger-sync'],
+      keepLastRunAt: true,
+    });
+
+    expect(await store.load()).toMatchObject({
+      lastRunAt: '2030-01-15T12:00:00.000Z',
+      openFindings: [FINDING],
+      watchedFunctions: ['ledger-sync'],
+    });
+  });
+
+  it('grants the run lease to one holder at a time, and takes over an expired one', async () => {
+    const store = new MemoryStateStore();
+    const at = Date.parse('2030-01-15T12:00:00.000Z');
+
+    expect(await store.tryAcquireLease({ holder: 'scan', now: at, expiresAt: at + 60_000 })).toBe(true);
+    expect(await store.tryAcquireLease({ holder: 'check', now: at + 1_000, expiresAt: at + 61_000 })).toBe(
+      false,
+    );
+    expect(await store.tryAcquireLease({ holder: 'check', now: at + 61_000, expiresAt: at + 121_000 })).toBe(
+      true,
+    );
+    expect(await store.releaseLease('scan')).toBe(false);
+    expect(await store.releaseLease('check')).toBe(true);
+    expect(await store.tryAcquireLease({ holder: 'scan', now: at + 62_000, expiresAt: at + 122_000 })).toBe(
+      true,
+    );
+  });
+
   it('updates an action record only at the revision it was read, as the DynamoDB store does', async () => {
     const store = new MemoryStateStore();
     await store.recordAction(ACTION);

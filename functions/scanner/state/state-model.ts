@@ -51,6 +51,13 @@ export interface StateChange {
   readonly watchedFunctions: readonly string[];
   /** This run's alert, saved with the state so that publishing it can be retried; absent when nothing to say. */
   readonly alert?: PendingAlert;
+  /**
+   * True for a focused check (a few functions read after a state-change event): its findings and watch list are
+   * saved, but `lastRunAt` stays where the last scheduled scan left it, because the scan's rotation and its
+   * recently-modified window start from there.
+   * @default false
+   */
+  readonly keepLastRunAt?: boolean;
 }
 
 /** Converts a finding into what is kept of it, stamped with when it was seen and notified. */
@@ -79,6 +86,27 @@ export interface StateStore {
   save(change: StateChange): Promise<void>;
   /** Records that an alert was published, so no later run sends it again. */
   markDelivered(alertId: string): Promise<void>;
+}
+
+/** One attempt to take the run lease, with the times as the caller's clock reads them. */
+export interface LeaseClaim {
+  /** Who asks: unique per invocation. */
+  readonly holder: string;
+  /** Epoch milliseconds of the attempt: a lease that expired before it is free to take over. */
+  readonly now: number;
+  /** Epoch milliseconds until which the lease is held unless released (the holder cannot outlive its timeout). */
+  readonly expiresAt: number;
+}
+
+/**
+ * The lease that lets one run at a time (the scheduled scan or a focused check) read, alert and save, so that
+ * two runs never both see a finding as new and both send it.
+ */
+export interface RunLease {
+  /** Takes the lease if it is free, expired, or already held by `claim.holder`; true when taken. */
+  tryAcquireLease(claim: LeaseClaim): Promise<boolean>;
+  /** Gives the lease back if `holder` still holds it; false when someone else took it over meanwhile. */
+  releaseLease(holder: string): Promise<boolean>;
 }
 
 /**

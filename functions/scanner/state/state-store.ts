@@ -1,7 +1,8 @@
 /**
  * What one run leaves for the next, in a small DynamoDB table (partition key `pk`, TTL attribute `expiresAt`).
  *
- * Items: `run` (when the last run saved, which functions to re-check), `finding#<fingerprint>` (one open finding),
+ * Items: `run` (when the last scheduled scan and the last save of any run happened, which functions to re-check),
+ * `lease` (which invocation may run now, until when), `finding#<fingerprint>` (one open finding),
  * `alert#<id>` (an alert not yet confirmed published, with the state change it belongs to),
  * `alert-part#<id>#<n>` (the rest of a record too large for one item) and `action#<id>` (one remediation's audit
  * record: what was changed, from what to what, and its undo; written before the change is made).
@@ -12,6 +13,9 @@
  * itself stays pending until the caller publishes it and calls `markDelivered`.
  * One window remains: a crash after SNS accepted the Publish but before `markDelivered` removed the record makes
  * the next run publish that alert again (one duplicate; never a lost alert).
+ *
+ * Runs do not interleave: each holds the `lease` item (a conditional put, taken over once expired) while it reads,
+ * alerts and saves, so two runs never both see one finding as new.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
@@ -22,6 +26,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
+  UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { type CallBudget, type Clock, type FindingKind, type Severity, systemClock } from '../model';
@@ -29,8 +34,10 @@ import {
   ActionConflictError,
   type ActionLog,
   type ActionRecord,
+  type LeaseClaim,
   type PendingAlert,
   type PreviousState,
+  type RunLease,
   type StateChange,
   type StateStore,
   type StoredFinding,
@@ -80,6 +87,7 @@ interface AlertRecord {
 type Item = Record<string, AttributeValue>;
 
 const RUN_KEY = 'run';
+const LEASE_KEY = 'lease';
 const findingKey = (fingerprint: string): string => `finding#${fingerprint}`;
 const alertKey = (alertId: string): string => `alert#${alertId}`;
 const alertPartKey = (alertId: string, part: number): string => `alert-part#${alertId}#${part}`;
@@ -103,7 +111,7 @@ const BACKOFF_CAP_MS = 5_000;
 const passThrough: CallBudget = { call: (_operation, send) => send() };
 
 /** The sentinel's memory between runs, kept in the stack's DynamoDB state table. */
-export class DynamoStateStore implements StateStore, ActionLog {
+export class DynamoStateStore implements StateStore, ActionLog, RunLease {
   private readonly clock: Clock;
   private readonly budget: CallBudget;
   private readonly findingRetentionSeconds: number;
@@ -137,17 +145,20 @@ export class DynamoStateStore implements StateStore, ActionLog {
         else if (key.startsWith('alert-part#')) parts.set(key, binary(item, 'body'));
         else if (key.startsWith('action#')) actions.push(toActionRecord(item));
       }
-      let lastRunAt = runItem && text(runItem, 'lastRunAt');
+      let lastRunAt = runItem?.lastRunAt?.S;
+      // Items written before focused checks existed have no lastSavedAt: their last save was a scan.
+      let lastSavedAt = runItem?.lastSavedAt?.S ?? lastRunAt;
       let watchedFunctions = runItem?.watchedFunctions?.L?.map((name) => name.S ?? '') ?? [];
 
       const records = headers.map((header) => readRecord(header, parts)).sort(oldestFirst);
       for (const { change } of records) {
-        if (lastRunAt !== undefined && Date.parse(lastRunAt) >= Date.parse(change.runAt)) continue;
+        if (lastSavedAt !== undefined && Date.parse(lastSavedAt) >= Date.parse(change.runAt)) continue;
         // The save of this change died before its `run` item: finish it, so its findings count as notified.
         await this.applyChange(change);
         for (const fingerprint of change.remove) findings.delete(fingerprint);
         for (const finding of change.upsert) findings.set(finding.fingerprint, finding);
-        lastRunAt = change.runAt;
+        if (!change.keepLastRunAt) lastRunAt = change.runAt;
+        lastSavedAt = change.runAt;
         watchedFunctions = [...change.watchedFunctions];
       }
       return {
@@ -210,7 +221,7 @@ export class DynamoStateStore implements StateStore, ActionLog {
         ),
       );
     } catch (error) {
-      if ((error as { name?: unknown }).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
       throw new ActionConflictError(
         `action record ${item.pk?.S ?? '?'} was written by someone else since it was read`,
         { cause: error },
@@ -245,7 +256,64 @@ export class DynamoStateStore implements StateStore, ActionLog {
     });
   }
 
-  /** Writes a change's finding items, then its `run` item, which marks the change complete. */
+  /**
+   * Takes the `lease` item for `claim.holder` if nobody holds it, its holder's time ran out, or the holder asks
+   * again (a retried call whose first answer was lost). Its `expiresAt` doubles as the item's TTL.
+   */
+  async tryAcquireLease(claim: LeaseClaim): Promise<boolean> {
+    return this.guard(`take the run lease for ${claim.holder}`, async () => {
+      try {
+        await this.budget.call('PutItem', () =>
+          this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: {
+                pk: { S: LEASE_KEY },
+                holder: { S: claim.holder },
+                expiresAt: { N: String(Math.ceil(claim.expiresAt / 1000)) },
+              },
+              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder',
+              ExpressionAttributeValues: {
+                ':now': { N: String(Math.floor(claim.now / 1000)) },
+                ':holder': { S: claim.holder },
+              },
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  /** Deletes the `lease` item if `holder` still holds it; false when it expired and another run took it over. */
+  async releaseLease(holder: string): Promise<boolean> {
+    return this.guard(`release the run lease of ${holder}`, async () => {
+      try {
+        await this.budget.call('DeleteItem', () =>
+          this.client.send(
+            new DeleteItemCommand({
+              TableName: this.tableName,
+              Key: { pk: { S: LEASE_KEY } },
+              ConditionExpression: 'holder = :holder',
+              ExpressionAttributeValues: { ':holder': { S: holder } },
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Writes a change's finding items, then its `run` item, which marks the change complete. The `run` item is
+   * updated rather than replaced so that a focused check can leave `lastRunAt` as the scheduled scan wrote it.
+   */
   private async applyChange(change: RecordedChange): Promise<void> {
     const writes = new Map<string, WriteRequest>();
     for (const fingerprint of change.remove) writes.set(fingerprint, deleteRequest(findingKey(fingerprint)));
@@ -255,12 +323,22 @@ export class DynamoStateStore implements StateStore, ActionLog {
       writes.set(finding.fingerprint, { PutRequest: { Item: findingItem(finding, expiresAt) } });
     }
     await this.batchWrite([...writes.values()]);
-    await this.put({
-      pk: { S: RUN_KEY },
-      lastRunAt: { S: change.runAt },
-      watchedFunctions: { L: change.watchedFunctions.map((name) => ({ S: name })) },
-      expiresAt: { N: String(epochSeconds(change.runAt) + RUN_RETENTION_SECONDS) },
-    });
+    const assignments = ['lastSavedAt = :runAt', 'watchedFunctions = :watched', 'expiresAt = :expiresAt'];
+    if (!change.keepLastRunAt) assignments.push('lastRunAt = :runAt');
+    await this.budget.call('UpdateItem', () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: RUN_KEY } },
+          UpdateExpression: `SET ${assignments.join(', ')}`,
+          ExpressionAttributeValues: {
+            ':runAt': { S: change.runAt },
+            ':watched': { L: change.watchedFunctions.map((name) => ({ S: name })) },
+            ':expiresAt': { N: String(epochSeconds(change.runAt) + RUN_RETENTION_SECONDS) },
+          },
+        }),
+      ),
+    );
   }
 
   /** Writes an alert record: the extra parts first, the `alert#` item last, so a record that exists is whole. */
@@ -350,6 +428,10 @@ export class DynamoStateStore implements StateStore, ActionLog {
       });
     }
   }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
 }
 
 function deleteRequest(key: string): WriteRequest {

@@ -24,6 +24,22 @@ describe('readEnvironment', () => {
     );
   });
 
+  test('reads the pending-checks queue URL when set, and leaves it out when not', () => {
+    const queueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/LambdaSentinel-PendingChecks';
+
+    expect(readEnvironment({ ...GOOD, PENDING_CHECK_QUEUE_URL: queueUrl }).pendingCheckQueueUrl).toBe(
+      queueUrl,
+    );
+    expect(readEnvironment(GOOD).pendingCheckQueueUrl).toBeUndefined();
+  });
+
+  test('rejects a pending-checks queue given as an ARN instead of a URL', () => {
+    const env = { ...GOOD, PENDING_CHECK_QUEUE_URL: 'arn:aws:sqs:eu-west-1:123456789012:PendingChecks' };
+    expect(() => readEnvironment(env)).toThrow(
+      'PENDING_CHECK_QUEUE_URL="arn:aws:sqs:eu-west-1:123456789012:PendingChecks": an SQS queue URL',
+    );
+  });
+
   test('rejects settings that are not JSON', () => {
     expect(() => readEnvironment({ ...GOOD, SENTINEL_SETTINGS: 'pendingMinutes=3' })).toThrow(
       'SENTINEL_SETTINGS="pendingMinutes=3": a JSON object of settings',

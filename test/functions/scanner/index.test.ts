@@ -4,20 +4,37 @@ import * as lambdaSdk from '@aws-sdk/client-lambda';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import * as snsSdk from '@aws-sdk/client-sns';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
+import * as sqsSdk from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { handler as Handler } from '../../../functions/scanner/index';
+import type { ScanReport } from '../../../functions/scanner/model';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 
 const lambdaMock = mockClient(LambdaClient);
 const snsMock = mockClient(SNSClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
+const sqsMock = mockClient(SQSClient);
 const TOPIC = 'arn:aws:sns:eu-west-1:210987654321:LambdaSentinel-Alerts';
 
+const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/210987654321/LambdaSentinel-PendingChecks';
+
 const context = {
+  functionName: 'LambdaSentinel-Scanner',
   invokedFunctionArn: 'arn:aws:lambda:eu-west-1:210987654321:function:LambdaSentinel-Scanner',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
   getRemainingTimeInMillis: () => 300_000,
 } as unknown as Context;
+
+/** The EMF documents the handler wrote to standard output, one per line. */
+function captureEmf(): () => Record<string, unknown>[] {
+  const written = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  return () =>
+    written.mock.calls
+      .map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
+      .filter((document) => '_aws' in document);
+}
 
 /** Loads the handler afresh, as a cold start with `env` would. */
 async function coldStart(env: Record<string, string>): Promise<typeof Handler> {
@@ -28,6 +45,7 @@ async function coldStart(env: Record<string, string>): Promise<typeof Handler> {
     jest.doMock('@aws-sdk/client-lambda', () => lambdaSdk);
     jest.doMock('@aws-sdk/client-sns', () => snsSdk);
     jest.doMock('@aws-sdk/client-cloudwatch', () => cloudwatchSdk);
+    jest.doMock('@aws-sdk/client-sqs', () => sqsSdk);
     handler = (await import('../../../functions/scanner/index')).handler;
   });
   if (!handler) throw new Error('handler did not load');
@@ -47,6 +65,7 @@ describe('scanner handler', () => {
     lambdaMock.reset();
     snsMock.reset();
     cloudwatchMock.reset();
+    sqsMock.reset();
     cloudwatchMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     process.env = {
       ...saved,
@@ -88,7 +107,9 @@ describe('scanner handler', () => {
       STATE_TABLE_NAME: await dynamo.createStateTable(),
     });
 
-    const report = await handler({}, context);
+    const emf = captureEmf();
+
+    const report = (await handler({}, context)) as ScanReport;
 
     expect(report.errors).toEqual([]);
     expect(report.findings.map((f) => `${f.kind}:${f.functionName}`)).toEqual(['failed-state:orders']);
@@ -96,6 +117,49 @@ describe('scanner handler', () => {
     expect(publish?.TopicArn).toBe(TOPIC);
     expect(publish?.Subject).toContain('210987654321 eu-west-1');
     expect(JSON.parse(publish?.Message ?? '{}').email).toContain('EFS');
+    expect(emf()[0]).toMatchObject({ Sentinel: 'LambdaSentinel-Scanner', ScanCompleted: 1, NewFindings: 1 });
+  });
+
+  test('a batch from the pending-checks queue runs a focused check and answers with a partial batch response', async () => {
+    const created = new Date(Date.now() - 7 * 60_000);
+    lambdaMock.on(GetFunctionCommand, { FunctionName: 'vpc-ingest' }).resolves({
+      Configuration: {
+        FunctionName: 'vpc-ingest',
+        LastModified: created.toISOString().replace('Z', '+0000'),
+        State: 'Pending',
+        StateReasonCode: 'Creating',
+      },
+      Tags: {},
+    });
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'resent' });
+    const handler = await coldStart({
+      SENTINEL_SETTINGS: JSON.stringify({ pendingMinutes: 6 }),
+      ALERT_TOPIC_ARN: TOPIC,
+      STATE_TABLE_NAME: await dynamo.createStateTable(),
+      PENDING_CHECK_QUEUE_URL: QUEUE_URL,
+    });
+    const message = (messageId: string, functionName: string, time: Date) => ({
+      messageId,
+      eventSource: 'aws:sqs',
+      body: JSON.stringify({ 'detail-type': 'Lambda Function State Change', time, detail: { functionName } }),
+    });
+    const event = {
+      Records: [message('due', 'vpc-ingest', created), message('later', 'orders', new Date())],
+    } as unknown as SQSEvent;
+    const emf = captureEmf();
+
+    const response = (await handler(event, context)) as SQSBatchResponse;
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(lambdaMock.commandCalls(ListFunctionsCommand)).toHaveLength(0);
+    expect(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toContain('1 new');
+    const resent = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(resent?.QueueUrl).toBe(QUEUE_URL);
+    // Six minutes after the event, less the (real) milliseconds the test took to get here.
+    expect(resent?.DelaySeconds).toBeGreaterThan(350);
+    expect(resent?.DelaySeconds).toBeLessThanOrEqual(360);
+    expect(emf()[0]).toMatchObject({ Sentinel: 'LambdaSentinel-Scanner', CheckCompleted: 1, NewFindings: 1 });
   });
 
   test('a bad environment fails with every problem named and sends no AWS call', async () => {

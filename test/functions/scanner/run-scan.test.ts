@@ -1,10 +1,4 @@
-import {
-  GetFunctionCommand,
-  LambdaClient,
-  ListFunctionsCommand,
-  ResourceNotFoundException,
-  type FunctionConfiguration,
-} from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -14,6 +8,7 @@ import { RunFailedError, runScan } from '../../../functions/scanner/run-scan';
 import { parseSettings } from '../../../functions/scanner/settings';
 import { DynamoStateStore } from '../../../functions/scanner/state/state-store';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+import { fakeFunction, lambdaTime, serveAccount, type FakeFunction } from '../../support/fake-lambda-account';
 import { VirtualClock } from '../../support/virtual-clock';
 
 const ACCOUNT = '123456789012';
@@ -21,52 +16,9 @@ const REGION = 'eu-west-1';
 const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:LambdaSentinel-Alerts`;
 const MINUTE = 60_000;
 
-/** One function of the fake account, as GetFunction would describe it. */
-interface FakeFunction {
-  configuration: FunctionConfiguration;
-  tags?: Record<string, string>;
-}
-
 const lambdaMock = mockClient(LambdaClient);
 const snsMock = mockClient(SNSClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
-
-/** Lambda's timestamp format, e.g. 2030-01-01T00:00:00.000+0000. */
-function lambdaTime(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace('Z', '+0000');
-}
-
-/** Answers ListFunctions (without state fields, as AWS does) and GetFunction from `account`. */
-function serveAccount(account: Map<string, FakeFunction>): void {
-  lambdaMock.on(ListFunctionsCommand).callsFake(() => ({
-    Functions: [...account.values()].map(({ configuration }) => ({
-      FunctionName: configuration.FunctionName,
-      FunctionArn: configuration.FunctionArn,
-      LastModified: configuration.LastModified,
-      Runtime: configuration.Runtime,
-    })),
-  }));
-  lambdaMock.on(GetFunctionCommand).callsFake(({ FunctionName }: { FunctionName: string }) => {
-    const fn = account.get(FunctionName);
-    if (!fn)
-      throw new ResourceNotFoundException({ message: `Function not found: ${FunctionName}`, $metadata: {} });
-    return { Configuration: fn.configuration, Tags: fn.tags ?? {} };
-  });
-}
-
-function fakeFunction(name: string, modifiedAt: number, state: Partial<FunctionConfiguration>): FakeFunction {
-  return {
-    configuration: {
-      FunctionName: name,
-      FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
-      LastModified: lambdaTime(modifiedAt),
-      Runtime: 'nodejs22.x',
-      State: 'Active',
-      LastUpdateStatus: 'Successful',
-      ...state,
-    },
-  };
-}
 
 function publishedAlerts(): { subject: string; email: string; document: Record<string, unknown> }[] {
   return snsMock.commandCalls(PublishCommand).map((call) => {
@@ -119,7 +71,7 @@ describe('runScan end to end (mocked Lambda and SNS, dynalite state)', () => {
         }),
       ],
     ]);
-    serveAccount(account);
+    serveAccount(lambdaMock, account);
   });
 
   let alertIds = 0;

@@ -5,6 +5,7 @@ import {
   DynamoDBClient,
   PutItemCommand,
   ScanCommand,
+  UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -147,7 +148,7 @@ describe('DynamoStateStore (against dynalite)', () => {
     await quiet.store.save(change(hoursAgo(0), { watchedFunctions: ['billing'] }));
     quiet.destroy();
 
-    expect(quiet.sent).toEqual(['PutItemCommand']);
+    expect(quiet.sent).toEqual(['UpdateItemCommand']);
     expect((await store.load()).lastRunAt).toBe(hoursAgo(0));
   });
 
@@ -249,6 +250,83 @@ describe('DynamoStateStore (against dynalite)', () => {
     expect(state.pendingAlerts.map((pending) => pending.id)).toEqual(['run-1']);
   });
 
+  describe('a focused check’s save', () => {
+    const scanAt = hoursAgo(1);
+    const checkAt = hoursAgo(0.5);
+    const stuck = storedFinding('vpc-ingest', 0.5);
+
+    beforeEach(async () => {
+      await store.save(change(scanAt, { watchedFunctions: ['orders-api'] }));
+    });
+
+    it('keeps its findings and watch list but leaves lastRunAt where the scheduled scan put it', async () => {
+      await store.save(
+        change(checkAt, {
+          upsert: [stuck],
+          watchedFunctions: ['orders-api', 'vpc-ingest'],
+          keepLastRunAt: true,
+        }),
+      );
+
+      expect(await store.load()).toMatchObject({
+        lastRunAt: scanAt,
+        openFindings: [stuck],
+        watchedFunctions: ['orders-api', 'vpc-ingest'],
+      });
+    });
+
+    it('is finished from its alert record after dying half-way, still without moving lastRunAt', async () => {
+      const dying = instrumentedStore(1);
+      const save = dying.store.save(
+        change(checkAt, {
+          upsert: [stuck],
+          watchedFunctions: ['orders-api', 'vpc-ingest'],
+          alert: alert('check-1', checkAt),
+          keepLastRunAt: true,
+        }),
+      );
+      await expect(save).rejects.toThrow(StateStoreError);
+      dying.destroy();
+
+      expect(await store.load()).toMatchObject({
+        lastRunAt: scanAt,
+        openFindings: [stuck],
+        watchedFunctions: ['orders-api', 'vpc-ingest'],
+        pendingAlerts: [{ id: 'check-1' }],
+      });
+    });
+
+    it('is not replayed from its undelivered alert over the newer state of a later check', async () => {
+      await store.save(
+        change(checkAt, { upsert: [stuck], alert: alert('check-1', checkAt), keepLastRunAt: true }),
+      );
+      await store.save(change(hoursAgo(0.25), { remove: [stuck.fingerprint], keepLastRunAt: true }));
+
+      expect(await store.load()).toMatchObject({
+        lastRunAt: scanAt,
+        openFindings: [],
+        pendingAlerts: [{ id: 'check-1' }],
+      });
+    });
+  });
+
+  it('reads a run item written before focused checks existed (lastRunAt only) as the last save', async () => {
+    const older = storedFinding('orders-api', 1);
+    await store.save(change(hoursAgo(1), { upsert: [older], alert: alert('run-1', hoursAgo(1)) }));
+    await store.save(change(hoursAgo(0), { remove: [older.fingerprint] }));
+    await local.client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { pk: { S: 'run' }, lastRunAt: { S: hoursAgo(0) }, watchedFunctions: { L: [] } },
+      }),
+    );
+
+    const state = await store.load();
+
+    expect(state.lastRunAt).toBe(hoursAgo(0));
+    expect(state.openFindings).toEqual([]);
+  });
+
   it('splits an alert record too large for one 400 KB item and reads it back whole', async () => {
     // Random text barely compresses, so this message and 5,000 findings need several items.
     const message = JSON.stringify({ default: randomBytes(180_000).toString('base64') });
@@ -292,6 +370,7 @@ describe('DynamoStateStore BatchWriteItem retries', () => {
   beforeEach(() => {
     dynamo.reset();
     dynamo.on(PutItemCommand).resolves({});
+    dynamo.on(UpdateItemCommand).resolves({});
   });
 
   it('resends only the UnprocessedItems, after a backoff', async () => {
@@ -313,7 +392,7 @@ describe('DynamoStateStore BatchWriteItem retries', () => {
     expect(calls[1]?.args[0].input.RequestItems?.[table]).toEqual(unprocessed);
     expect(unprocessed).toHaveLength(1);
     expect(clock.now()).toBeGreaterThan(ALERT_NOW);
-    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(1);
   });
 
   it('gives up with a StateStoreError, before writing the run item, when writes stay unprocessed', async () => {
@@ -329,7 +408,59 @@ describe('DynamoStateStore BatchWriteItem retries', () => {
       /2 writes to state were still unprocessed after 3 BatchWriteItem attempts/,
     );
     expect(dynamo.commandCalls(BatchWriteItemCommand)).toHaveLength(3);
-    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(0);
+  });
+});
+
+describe('DynamoStateStore run lease (against dynalite)', () => {
+  let local: LocalDynamo;
+  let store: DynamoStateStore;
+  const now = ALERT_NOW;
+  const claim = (holder: string, at = now, holdMs = 300_000) => ({ holder, now: at, expiresAt: at + holdMs });
+
+  beforeAll(async () => {
+    local = await startDynalite();
+  });
+  afterAll(async () => {
+    await local.stop();
+  });
+  beforeEach(async () => {
+    store = new DynamoStateStore(local.client, await local.createStateTable(), { clock: manualClock() });
+  });
+
+  it('grants the lease to one holder at a time, and to the next once it is released', async () => {
+    expect(await store.tryAcquireLease(claim('scan'))).toBe(true);
+    expect(await store.tryAcquireLease(claim('check', now + 1_000))).toBe(false);
+
+    expect(await store.releaseLease('scan')).toBe(true);
+    expect(await store.tryAcquireLease(claim('check', now + 2_000))).toBe(true);
+  });
+
+  it('lets a claimant take over a lease whose holder outlived its timeout', async () => {
+    await store.tryAcquireLease(claim('crashed', now, 60_000));
+
+    expect(await store.tryAcquireLease(claim('check', now + 59_000))).toBe(false);
+    expect(await store.tryAcquireLease(claim('check', now + 62_000))).toBe(true);
+    // The crashed holder, back late, cannot free the lease it lost.
+    expect(await store.releaseLease('crashed')).toBe(false);
+    expect(await store.tryAcquireLease(claim('scan', now + 63_000))).toBe(false);
+  });
+
+  it('gives the lease again to the holder that has it (a retried call whose answer was lost)', async () => {
+    await store.tryAcquireLease(claim('scan'));
+
+    expect(await store.tryAcquireLease(claim('scan', now + 500))).toBe(true);
+  });
+
+  it('keeps the lease out of the state a run loads', async () => {
+    await store.tryAcquireLease(claim('scan'));
+
+    expect(await store.load()).toEqual({
+      openFindings: [],
+      watchedFunctions: [],
+      pendingAlerts: [],
+      actions: [],
+    });
   });
 });
 

@@ -1,0 +1,165 @@
+import type { AccountSnapshot, Action, Finding, FunctionSnapshot, ScanStats } from './model';
+import { planAlert } from './notify/plan-alert';
+import { publishAlert } from './notify/publish-alert';
+import { renderAlert } from './notify/render-alert';
+import type { SkippedRemediation } from './remediate/decide';
+import type { ScanDependencies, ScanTarget } from './run-scan';
+import type { SentinelSettings } from './settings';
+import type { PendingAlert, PreviousState, StoredFinding } from './state/state-model';
+
+/** Thrown when a run cannot deliver its alert or save its state: the run must fail so Lambda retries it. */
+export class RunFailedError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'RunFailedError';
+  }
+}
+
+/** What a run (scheduled scan or focused check) found and did, to be alerted on and remembered. */
+export interface RunOutcome {
+  /** What the run saw; its `collectedAt` is the run's time. */
+  readonly snapshot: AccountSnapshot;
+  /** Every finding the run reports. */
+  readonly findings: readonly Finding[];
+  /** What earlier runs left, as loaded at the start of the run. */
+  readonly previous: PreviousState;
+  /** Whether the run saw enough of a stored finding's function to say the problem is gone. */
+  readonly isAssessed: (stored: StoredFinding) => boolean;
+  /** Epoch milliseconds the run started. */
+  readonly startedAt: number;
+  /**
+   * The run's remediations and the ones the rails held back.
+   * @default - none
+   */
+  readonly remediation?: {
+    readonly actions: readonly Action[];
+    readonly skipped: readonly SkippedRemediation[];
+  };
+  /**
+   * True for a focused check, which must leave `lastRunAt` to the scheduled scan.
+   * @default false
+   */
+  readonly keepLastRunAt?: boolean;
+}
+
+/** What the alert step did, as the run report counts it. */
+export type AlertStats = Pick<ScanStats, 'newFindings' | 'reminders' | 'resolved' | 'alertSent'>;
+
+/**
+ * Compares the run's findings with the open ones, renders the alert, saves the state change with the alert in it,
+ * then publishes the alert and marks it delivered. The save comes first so that a failed publish is retried by the
+ * next run and a finding is never alerted twice, whichever run (scan or focused check) saw it first.
+ */
+export async function notifyAndPersist(
+  settings: Pick<SentinelSettings, 'renotifyHours'>,
+  target: ScanTarget,
+  deps: ScanDependencies,
+  outcome: RunOutcome,
+): Promise<AlertStats> {
+  const { snapshot, previous, startedAt } = outcome;
+  const remediation = outcome.remediation ?? { actions: [], skipped: [] };
+  const plan = planAlert({
+    findings: outcome.findings,
+    previous,
+    isAssessed: outcome.isAssessed,
+    now: startedAt,
+    settings,
+  });
+  const alert = renderAlert(
+    plan,
+    { accountId: target.accountId, region: target.region, now: startedAt, alertId: deps.newAlertId() },
+    {
+      ...remediation,
+      undo: {
+        region: target.region,
+        ...(target.stateTableName !== undefined ? { tableName: target.stateTableName } : {}),
+      },
+    },
+  );
+  deps.log({
+    phase: 'notify',
+    newFindings: plan.newFindings.length,
+    reminders: plan.reminders.length,
+    resolved: plan.resolved.length,
+    actions: remediation.actions.length,
+    alertId: alert?.id,
+    subject: alert?.subject,
+  });
+
+  try {
+    await deps.stateStore.save({
+      runAt: snapshot.collectedAt,
+      upsert: plan.upsert,
+      remove: plan.remove,
+      watchedFunctions: watchedFunctions(snapshot, previous),
+      ...(alert ? { alert } : {}),
+      ...(outcome.keepLastRunAt ? { keepLastRunAt: true } : {}),
+    });
+  } catch (error) {
+    throw new RunFailedError('could not save the run state; nothing was published', { cause: error });
+  }
+  deps.log({ phase: 'persist', upserted: plan.upsert.length, removed: plan.remove.length });
+
+  if (alert) await deliver(alert, target, deps);
+  return {
+    newFindings: plan.newFindings.length,
+    reminders: plan.reminders.length,
+    resolved: plan.resolved.length,
+    alertSent: alert !== undefined,
+  };
+}
+
+/** Publishes alerts an earlier run saved but could not confirm sent, before this run adds its own. */
+export async function deliverPendingAlerts(
+  previous: PreviousState,
+  target: ScanTarget,
+  deps: ScanDependencies,
+): Promise<void> {
+  for (const alert of previous.pendingAlerts) {
+    deps.log({ phase: 'notify', redelivering: alert.id, subject: alert.subject, createdAt: alert.createdAt });
+    await deliver(alert, target, deps);
+  }
+}
+
+async function deliver(alert: PendingAlert, target: ScanTarget, deps: ScanDependencies): Promise<void> {
+  try {
+    await publishAlert(deps.clients.sns, target.topicArn, alert, deps.budget);
+  } catch (error) {
+    throw new RunFailedError(`could not publish alert ${alert.id}; it is saved and the next run retries it`, {
+      cause: error,
+    });
+  }
+  try {
+    await deps.stateStore.markDelivered(alert.id);
+  } catch (error) {
+    throw new RunFailedError(`alert ${alert.id} was published but could not be marked delivered`, {
+      cause: error,
+    });
+  }
+}
+
+/** A function whose state has not settled is re-checked every run until it has. */
+function isUnsettled(fn: FunctionSnapshot): boolean {
+  const detail = fn.detail;
+  if (!detail) return false;
+  const settledState =
+    detail.state === 'Active' || (detail.state === 'Inactive' && detail.stateReasonCode === 'Idle');
+  const settledUpdate = detail.lastUpdateStatus === undefined || detail.lastUpdateStatus === 'Successful';
+  return !settledState || !settledUpdate;
+}
+
+/**
+ * Next run's watch list: functions seen unsettled now, plus previously watched ones this run could not check
+ * (a throttled or failed GetFunction must not drop a stuck function from view), unless they are gone.
+ */
+function watchedFunctions(snapshot: AccountSnapshot, previous: PreviousState): string[] {
+  const byName = new Map(snapshot.functions.map((fn) => [fn.functionName, fn]));
+  const watched = new Set(snapshot.functions.filter(isUnsettled).map((fn) => fn.functionName));
+  const ignored = new Set(snapshot.ignoredFunctions);
+  for (const name of previous.watchedFunctions) {
+    const fn = byName.get(name);
+    const unchecked = fn ? fn.detail === undefined : !snapshot.inventoryComplete;
+    if (unchecked && !ignored.has(name)) watched.add(name);
+  }
+  return [...watched].sort();
+}
