@@ -26,5 +26,10 @@ export class LambdaSentinelStack extends Stack {
       description: 'DynamoDB table holding open findings and remediation history',
       value: this.sentinel.stateTable.tableName,
     });
+    new CfnOutput(this, 'DashboardUrl', {
+      description:
+        "CloudWatch dashboard of the sentinel's runs and findings beside the account's concurrency",
+      value: this.sentinel.dashboardUrl,
+    });
   }
 }

@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { Aws, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -19,6 +20,9 @@ import {
   type SentinelOptions,
   type SentinelSettings,
 } from '../functions/scanner/settings';
+import { PendingChecks } from './pending-checks';
+import { SelfMonitoring } from './self-monitoring';
+import { SentinelDashboard } from './sentinel-dashboard';
 
 /** How settings given as construct props are named in a SettingsError message. */
 export const PROPS_ORIGIN = 'construct props';
@@ -68,6 +72,9 @@ const ENCRYPTED_PUBLISH_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
 const SCAN_RETRIES = 2;
 // A scan an hour late is superseded by the scheduled runs since; replaying it would only repeat their work.
 const SCAN_MAX_EVENT_AGE = Duration.hours(1);
+// A 10,000-function account lists in about 70 s at 3 rps on Lambda's shared control-plane bucket and reads its
+// rotation slice of GetFunction in about 45 s at 20 rps: 5 minutes leaves room for throttling back-off.
+const SCANNER_TIMEOUT = Duration.minutes(5);
 
 /**
  * A scheduled Lambda that scans this account's Lambda functions for the invocation problems in AWS's
@@ -84,10 +91,23 @@ export class LambdaSentinel extends Construct {
   readonly alertKey: kms.Key;
   /** DynamoDB table holding open findings, alert times and the values needed to undo remediations. */
   readonly stateTable: dynamodb.Table;
-  /** Where scans that failed every retry, undeliverable schedule events and undeliverable e-mails end up. */
+  /**
+   * Where scans that failed every retry, undeliverable schedule and state-change events, undeliverable e-mails
+   * and pending checks that kept failing end up.
+   */
   readonly deadLetterQueue: sqs.Queue;
   /** EventBridge rule that runs the scanner on `settings.schedule`. */
   readonly schedule: events.Rule;
+  /** EventBridge rule forwarding Lambda's function state-change events to `pendingCheckQueue`. */
+  readonly stateChangeRule: events.Rule;
+  /** Delay queue holding each state-change event until `pendingMinutes` later, when the scanner checks it. */
+  readonly pendingCheckQueue: sqs.Queue;
+  /** The alarms on the sentinel itself, sent to `alertTopic`; empty when `selfMonitoring` is off. */
+  readonly alarms: readonly cloudwatch.Alarm[];
+  /** CloudWatch dashboard of the sentinel's metrics beside the account's concurrency and throttles. */
+  readonly dashboard: cloudwatch.Dashboard;
+  /** The dashboard's address in the CloudWatch console. */
+  readonly dashboardUrl: string;
 
   constructor(scope: Construct, id: string, props: LambdaSentinelProps = {}) {
     super(scope, id);
@@ -101,8 +121,9 @@ export class LambdaSentinel extends Construct {
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
       reason:
-        'This queue is itself the dead-letter queue for the scanner, its schedule and its e-mail subscriptions; ' +
-        'redriving it to a further queue would only move undelivered messages, not surface them.',
+        'This queue is itself the dead-letter queue for the scanner, its two EventBridge rules, its e-mail ' +
+        'subscriptions and its pending-check queue; redriving it to a further queue would only move undelivered ' +
+        'messages elsewhere, not surface them.',
     });
 
     this.alertKey = new kms.Key(this, 'AlertKey', {
@@ -147,6 +168,36 @@ export class LambdaSentinel extends Construct {
         deadLetterQueue: this.deadLetterQueue,
       }),
     );
+
+    const pendingChecks = new PendingChecks(this, 'PendingChecks', {
+      scanner: this.scanner,
+      scannerTimeout: SCANNER_TIMEOUT,
+      pendingMinutes: this.settings.pendingMinutes,
+      deadLetterQueue: this.deadLetterQueue,
+    });
+    this.stateChangeRule = pendingChecks.rule;
+    this.pendingCheckQueue = pendingChecks.queue;
+
+    // Stack names are unique in a region; the construct ID tells apart two sentinels in one stack.
+    const name = `${Stack.of(this).stackName}-${id.replace(/[^\w-]/g, '-')}`;
+    this.alarms = this.settings.selfMonitoring
+      ? new SelfMonitoring(this, 'SelfMonitoring', {
+          scanner: this.scanner,
+          scannerTimeout: SCANNER_TIMEOUT,
+          schedule: this.settings.schedule,
+          deadLetterQueue: this.deadLetterQueue,
+          alertTopic: this.alertTopic,
+          alarmNamePrefix: name,
+        }).alarms
+      : [];
+    const dashboard = new SentinelDashboard(this, 'Dashboard', {
+      dashboardName: name,
+      scanner: this.scanner,
+      scannerTimeout: SCANNER_TIMEOUT,
+      alarms: this.alarms,
+    });
+    this.dashboard = dashboard.dashboard;
+    this.dashboardUrl = dashboard.url;
   }
 
   private createScanner(logRetention: logs.RetentionDays): NodejsFunction {
@@ -168,9 +219,7 @@ export class LambdaSentinel extends Construct {
       architecture: lambda.Architecture.ARM_64,
       // Lambda's CPU share grows with memory; 512 MB keeps parsing thousands of function configurations quick.
       memorySize: 512,
-      // A 10,000-function account lists in about 70 s at 3 rps on Lambda's shared control-plane bucket and reads
-      // its rotation slice of GetFunction in about 45 s at 20 rps: 5 minutes leaves room for throttling back-off.
-      timeout: Duration.minutes(5),
+      timeout: SCANNER_TIMEOUT,
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -98,6 +98,12 @@ export interface SentinelOptions {
    * @default 'lambda-sentinel:protect'
    */
   readonly protectTag?: string;
+  /**
+   * CloudWatch alarms on the sentinel itself (scanner errors, missed runs, dead-letter messages, runs nearing
+   * the timeout), sent to the alert topic; only an explicit `false` switches them off.
+   * @default true
+   */
+  readonly selfMonitoring?: boolean;
 }
 
 /** Settings whose default is derived at run time rather than a fixed value. */
@@ -134,6 +140,7 @@ export const DEFAULT_SETTINGS: SentinelSettings = {
   maxActionsPerRun: 3,
   hogCap: undefined,
   protectTag: 'lambda-sentinel:protect',
+  selfMonitoring: true,
 };
 
 /** Names of every setting, in the order they are documented. */
@@ -159,6 +166,8 @@ export class SettingsError extends Error {
   }
 }
 
+// The missed-run alarm spans two schedule periods, and CloudWatch evaluates an alarm over at most 7 days.
+const MAX_ALARM_WINDOW_MINUTES = 7 * 24 * 60;
 // One alert lists every action of its run; a blast radius larger than this is no longer a safety rail.
 const MAX_ACTIONS_PER_RUN = 100;
 const EMAIL = /^[^\s@,;<>()]+@[^\s@,;<>()]+\.[A-Za-z]{2,}$/;
@@ -299,7 +308,19 @@ export function parseSettings(raw: Raw, origin = 'configuration'): SentinelSetti
     // Lambda's highest account concurrency quotas are in the tens of thousands.
     hogCap: read('hogCap', integer(1, 100_000), 'a whole number of concurrent executions >= 1'),
     protectTag: read('protectTag', tagKey, TAG_KEY_ALLOWED),
+    selfMonitoring: read('selfMonitoring', boolean, 'true or false'),
   };
+
+  const missedRunWindow = 2 * (schedulePeriodMinutes(settings.schedule) ?? 0);
+  if (settings.selfMonitoring && missedRunWindow > MAX_ALARM_WINDOW_MINUTES) {
+    problems.push({
+      key: 'schedule',
+      value: raw.schedule,
+      allowed:
+        `at most rate(${MAX_ALARM_WINDOW_MINUTES / 2 / 60} hours) while selfMonitoring is on, since its ` +
+        'missed-run alarm spans two periods and CloudWatch alarms span at most 7 days (or set selfMonitoring=false)',
+    });
+  }
 
   if (problems.length > 0) throw new SettingsError(problems, origin);
   return settings;

@@ -3,50 +3,25 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_SETTINGS, parseSettings, SettingsError } from '../../functions/scanner/settings';
 import { LambdaSentinel } from '../../lib/lambda-sentinel';
 import { LambdaSentinelStack } from '../../lib/lambda-sentinel-stack';
-
-type Resource = { Type: string; Properties: Record<string, unknown> };
-type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Condition?: unknown };
-
-function synthesize(context: Record<string, unknown> = {}): Template {
-  const app = new App({ context });
-  return Template.fromStack(new LambdaSentinelStack(app, 'LambdaSentinel'));
-}
-
-function onlyResource(template: Template, type: string): { logicalId: string; resource: Resource } {
-  const found = Object.entries(template.findResources(type) as Record<string, Resource>);
-  expect(found).toHaveLength(1);
-  const [logicalId, resource] = found[0]!;
-  return { logicalId, resource };
-}
-
-function scanner(template: Template): Resource {
-  return onlyResource(template, 'AWS::Lambda::Function').resource;
-}
+import {
+  actionsOf,
+  arnOf,
+  logicalIdOf,
+  onlyResource,
+  resourceOf,
+  scanner,
+  scannerStatements,
+  statementsGranting,
+  synthesize,
+  synthesizeStack,
+  type Resource,
+  type Statement,
+} from './stack-template';
 
 function scannerSettings(template: Template): unknown {
   const variables = (scanner(template).Properties.Environment as { Variables: Record<string, unknown> })
     .Variables;
   return JSON.parse(variables.SENTINEL_SETTINGS as string);
-}
-
-function scannerStatements(template: Template): Statement[] {
-  const [roleLogicalId] = (scanner(template).Properties.Role as { 'Fn::GetAtt': [string, string] })[
-    'Fn::GetAtt'
-  ];
-  const policies = Object.values(
-    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleLogicalId }] } }) as Record<
-      string,
-      Resource
-    >,
-  );
-  expect(policies).toHaveLength(1);
-  return (policies[0]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
-}
-
-const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
-
-function statementsGranting(template: Template, action: string): Statement[] {
-  return scannerStatements(template).filter((statement) => actionsOf(statement).includes(action));
 }
 
 // Every policy document in the template: identity policies and the topic, queue and key policies.
@@ -63,8 +38,11 @@ function allStatements(template: Template): Statement[] {
 
 describe('LambdaSentinelStack with no context', () => {
   let template: Template;
+  let deadLetterQueue: string;
   beforeAll(() => {
-    template = synthesize();
+    const synthesized = synthesizeStack();
+    template = synthesized.template;
+    deadLetterQueue = logicalIdOf(synthesized.stack.sentinel.deadLetterQueue);
   });
 
   it('runs the scanner on a current Node.js runtime on arm64 with JSON logs', () => {
@@ -86,28 +64,25 @@ describe('LambdaSentinelStack with no context', () => {
   });
 
   it('runs every 5 minutes by default, targeting the scanner with retries and a dead-letter queue', () => {
-    const queue = onlyResource(template, 'AWS::SQS::Queue').logicalId;
     const scannerId = onlyResource(template, 'AWS::Lambda::Function').logicalId;
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
       Targets: [
         {
-          Arn: { 'Fn::GetAtt': [scannerId, 'Arn'] },
+          Arn: arnOf(scannerId),
           RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+          DeadLetterConfig: { Arn: arnOf(deadLetterQueue) },
         },
       ],
     });
   });
 
   it('retries a failed scan twice, then sends it to an encrypted, SSL-only dead-letter queue', () => {
-    const queue = onlyResource(template, 'AWS::SQS::Queue');
-    expect(queue.resource.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(resourceOf(template, deadLetterQueue).Properties.SqsManagedSseEnabled).toBe(true);
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
-    expect(scanner(template).Properties.DeadLetterConfig).toEqual({
-      TargetArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] },
-    });
+    expect(scanner(template).Properties.DeadLetterConfig).toEqual({ TargetArn: arnOf(deadLetterQueue) });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: deadLetterQueue }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -120,7 +95,7 @@ describe('LambdaSentinelStack with no context', () => {
     const key = onlyResource(template, 'AWS::KMS::Key');
     expect(key.resource.Properties.EnableKeyRotation).toBe(true);
     const topic = onlyResource(template, 'AWS::SNS::Topic');
-    expect(topic.resource.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key.logicalId, 'Arn'] });
+    expect(topic.resource.Properties.KmsMasterKeyId).toEqual(arnOf(key.logicalId));
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topic.logicalId }],
       PolicyDocument: {
@@ -177,9 +152,14 @@ describe('LambdaSentinelStack with no context', () => {
     });
   });
 
-  it('outputs exactly the alert topic ARN, the scanner function name and the state table name', () => {
+  it('outputs exactly the alert topic ARN, the scanner function name, the state table name and the dashboard URL', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(['AlertTopicArn', 'ScannerFunctionName', 'StateTableName']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AlertTopicArn',
+      'DashboardUrl',
+      'ScannerFunctionName',
+      'StateTableName',
+    ]);
     expect(outputs.AlertTopicArn!.Value).toEqual({
       Ref: onlyResource(template, 'AWS::SNS::Topic').logicalId,
     });
@@ -228,6 +208,12 @@ describe('LambdaSentinelStack with no context', () => {
         'dynamodb:Scan',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        // Failed scans to the dead-letter queue.
+        'sqs:SendMessage',
+        // Consuming the pending-check queue, and re-delaying a check that arrived early.
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
         'sqs:SendMessage',
       ].sort(),
     );
@@ -273,12 +259,8 @@ describe('LambdaSentinelStack with no context', () => {
     const key = onlyResource(template, 'AWS::KMS::Key').logicalId;
     const table = onlyResource(template, 'AWS::DynamoDB::Table').logicalId;
     expect(statementsGranting(template, 'sns:Publish').map((s) => s.Resource)).toEqual([{ Ref: topic }]);
-    expect(statementsGranting(template, 'kms:Decrypt').map((s) => s.Resource)).toEqual([
-      { 'Fn::GetAtt': [key, 'Arn'] },
-    ]);
-    expect(statementsGranting(template, 'dynamodb:PutItem').map((s) => s.Resource)).toEqual([
-      { 'Fn::GetAtt': [table, 'Arn'] },
-    ]);
+    expect(statementsGranting(template, 'kms:Decrypt').map((s) => s.Resource)).toEqual([arnOf(key)]);
+    expect(statementsGranting(template, 'dynamodb:PutItem').map((s) => s.Resource)).toEqual([arnOf(table)]);
   });
 
   it('allows no "*" action anywhere, and no wildcard action in any identity policy', () => {
@@ -299,8 +281,9 @@ describe('LambdaSentinelStack with no context', () => {
 
 describe('LambdaSentinelStack with context', () => {
   let template: Template;
+  let deadLetterQueue: string;
   beforeAll(() => {
-    template = synthesize({
+    const synthesized = synthesizeStack({
       // As -c key=value delivers them: strings.
       schedule: 'rate(10 minutes)',
       alertEmails: 'ops@example.com, oncall@example.com',
@@ -308,6 +291,8 @@ describe('LambdaSentinelStack with context', () => {
       // As cdk.json may hold them: numbers.
       pendingMinutes: 10,
     });
+    template = synthesized.template;
+    deadLetterQueue = logicalIdOf(synthesized.stack.sentinel.deadLetterQueue);
   });
 
   it('uses the custom schedule', () => {
@@ -315,7 +300,6 @@ describe('LambdaSentinelStack with context', () => {
   });
 
   it('subscribes each address once, with undeliverable e-mails kept in the dead-letter queue', () => {
-    const queue = onlyResource(template, 'AWS::SQS::Queue').logicalId;
     const subscriptions = Object.values(
       template.findResources('AWS::SNS::Subscription') as Record<string, Resource>,
     );
@@ -326,7 +310,7 @@ describe('LambdaSentinelStack with context', () => {
     for (const subscription of subscriptions) {
       expect(subscription.Properties).toMatchObject({
         Protocol: 'email',
-        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+        RedrivePolicy: { deadLetterTargetArn: arnOf(deadLetterQueue) },
       });
     }
   });

@@ -42,6 +42,7 @@ const ACKNOWLEDGED = [
   'AwsSolutions-IAM5[Resource::*] at LambdaSentinel/Sentinel/ScannerRole',
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*] at LambdaSentinel/Sentinel/ScannerRole',
   'Serverless-LambdaAsyncFailureDestination at LambdaSentinel/Sentinel/Scanner',
+  'Serverless-LambdaEventSourceMappingDestination at LambdaSentinel/Sentinel/PendingChecks/Consumer',
   'Serverless-LambdaTracing at LambdaSentinel/Sentinel/Scanner',
   'Serverless-SQSRedrivePolicy at LambdaSentinel/Sentinel/DeadLetterQueue',
 ];

@@ -196,3 +196,33 @@ describe('schedulePeriodMinutes', () => {
     expect(schedulePeriodMinutes('cron(0 * * * ? *)')).toBeUndefined();
   });
 });
+
+describe('parseSettings: selfMonitoring', () => {
+  test('is on by default', () => {
+    expect(DEFAULT_SETTINGS.selfMonitoring).toBe(true);
+    expect(parseSettings({}).selfMonitoring).toBe(true);
+  });
+
+  test('is switched off only by an explicit false, from -c, cdk.json or props', () => {
+    expect(parseSettings({ selfMonitoring: 'false' }).selfMonitoring).toBe(false);
+    expect(parseSettings({ selfMonitoring: ' FALSE ' }).selfMonitoring).toBe(false);
+    expect(parseSettings({ selfMonitoring: false }).selfMonitoring).toBe(false);
+    expect(parseSettings({ selfMonitoring: '' }).selfMonitoring).toBe(true);
+    expect(parseSettings({ selfMonitoring: 'true' }).selfMonitoring).toBe(true);
+  });
+
+  test.each(['off', 'no', '0', 0])('selfMonitoring=%j is rejected, saying what is allowed', (value) => {
+    expect(() => parseSettings({ selfMonitoring: value })).toThrow(
+      `selfMonitoring=${JSON.stringify(value)}: true or false`,
+    );
+  });
+
+  test('rejects a schedule whose two periods exceed the 7 days an alarm can span, while it is on', () => {
+    expect(problemsOf({ schedule: 'rate(4 days)' })).toEqual(['schedule']);
+    expect(() => parseSettings({ schedule: 'rate(85 hours)' })).toThrow(
+      'schedule="rate(85 hours)": at most rate(84 hours) while selfMonitoring is on',
+    );
+    expect(problemsOf({ schedule: 'rate(84 hours)' })).toEqual([]);
+    expect(problemsOf({ schedule: 'rate(4 days)', selfMonitoring: 'false' })).toEqual([]);
+  });
+});
