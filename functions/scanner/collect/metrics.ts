@@ -47,7 +47,7 @@ import type {
   QualifierMetrics,
   ScanError,
 } from '../model';
-import type { SentinelSettings } from '../settings';
+import { schedulePeriodMinutes, type SentinelSettings } from '../settings';
 import {
   BASELINE_PERIOD_SECONDS,
   METRICS_INSIGHTS_MAX_ANALYZED,
@@ -79,17 +79,23 @@ export interface CollectMetricsInput {
 
 /**
  * Whether this run searches for spillover. The probe costs one metric per alias or version with provisioned
- * concurrency, and spillover means cold starts, not an outage: searching once per lookback period (the first
- * run in each) still sees every minute, since each window spans the whole period, and cuts that cost by the
- * number of runs per period (three on the defaults).
+ * concurrency, and spillover means cold starts, not an outage, so not every run needs to look: the first run in
+ * each probe period does, where the period is the largest whole number of schedule periods that fits in the
+ * lookback. Runs then probe every that many runs, and since each window spans the whole lookback, consecutive
+ * probes still see every minute (three times fewer probes on the defaults). When the runs' spacing is unknown
+ * (a cron schedule) or no two runs fit in the lookback, every run probes: skipping one could leave minutes unseen.
  */
 export function probesSpillover(
   now: number,
   previousRunAt: number | undefined,
   lookbackMinutes: number,
+  scheduleMinutes: number | undefined,
 ): boolean {
   if (previousRunAt === undefined || !Number.isFinite(previousRunAt)) return true;
-  const period = lookbackMinutes * 60_000;
+  if (scheduleMinutes === undefined) return true;
+  const runsPerProbe = Math.floor(lookbackMinutes / scheduleMinutes);
+  if (runsPerProbe <= 1) return true;
+  const period = runsPerProbe * scheduleMinutes * 60_000;
   return Math.floor(now / period) !== Math.floor(previousRunAt / period);
 }
 
@@ -626,7 +632,12 @@ export async function collectMetrics(input: CollectMetricsInput): Promise<Collec
   const region = await readRegion(
     collector,
     window,
-    probesSpillover(input.now, input.previousRunAt, settings.lookbackMinutes),
+    probesSpillover(
+      input.now,
+      input.previousRunAt,
+      settings.lookbackMinutes,
+      schedulePeriodMinutes(settings.schedule),
+    ),
   );
   const [hogs, spillover, runaways] = await Promise.all([
     drillConcurrency(collector, input, region.account, window),

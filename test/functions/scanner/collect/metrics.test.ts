@@ -192,11 +192,31 @@ describe('collectMetrics', () => {
   });
 
   it.each([
-    ['first run ever', undefined, true],
-    ['previous run in the same 15 minutes', Date.parse('2026-11-26T14:16:00Z'), false],
-    ['previous run in the quarter-hour before', Date.parse('2026-11-26T14:14:59Z'), true],
-  ])('probesSpillover at 14:20 with %s: %s', (_case, previousRunAt, expected) => {
-    expect(probesSpillover(Date.parse('2026-11-26T14:20:00Z'), previousRunAt, 15)).toBe(expected);
+    ['first run ever', '14:20', undefined, 5, true],
+    ['previous run in the same 15 minutes', '14:20', '14:16', 5, false],
+    ['previous run in the quarter-hour before', '14:20', '14:14:59', 5, true],
+    // Probing only at 14:00 and 14:20 would leave 13:57-14:02 unseen: with 10-minute runs each run probes.
+    ['a 10-minute schedule and the previous run at 14:00', '14:10', '14:00', 10, true],
+    ['a 6-minute schedule, two runs to a probe', '14:18', '14:12', 6, false],
+    ['a cron schedule, whose spacing is unknown', '14:20', '14:16', undefined, true],
+  ])('probesSpillover with %s', (_case, now, previous, scheduleMinutes, expected) => {
+    const at = (time: string) => Date.parse(`2026-11-26T${time.length === 5 ? `${time}:00` : time}Z`);
+    const previousRunAt = previous === undefined ? undefined : at(previous);
+    expect(probesSpillover(at(now), previousRunAt, 15, scheduleMinutes)).toBe(expected);
+  });
+
+  it('on a schedule that does not divide the lookback, probes in runs a lookback period would skip', async () => {
+    const fake = givenAccount([...regionSeries()]);
+    // 14:40:20 and 14:30:20 share a quarter-hour, but the 14:30:20 run's probe window ended at 14:27.
+    const { result } = run({
+      settings: { ...DEFAULT_SETTINGS, schedule: 'rate(10 minutes)' },
+      now: SCAN_AT + 10 * 60_000,
+      previousRunAt: SCAN_AT,
+    });
+    const { metrics } = await result;
+
+    expect(expressions(fake).some((expression) => expression.includes('Spillover'))).toBe(true);
+    expect(metrics.coverage.spilloverProbe).toBe(true);
   });
 
   it('for an alias that spilled over, reads its concurrency and invocations, and the function’s configs and aliases', async () => {
