@@ -17,11 +17,11 @@ import { DynamoStateStore } from './state/state-store';
 // Time kept back from the Lambda timeout to alert and save state after the last per-function check.
 const FINISHING_MARGIN_MS = 30_000;
 
-// One client per service for the container's life. Lambda calls are retried by RequestBudget alone
-// (it also slows down on throttling), so the SDK's own retries are off for that client.
+// One client per service for the container's life. Lambda and CloudWatch calls are retried by RequestBudget
+// alone (it also slows down on throttling and counts every attempt), so the SDK's own retries are off for them.
 const clients: ScanClients = {
   lambda: new LambdaClient({ maxAttempts: 1 }),
-  cloudwatch: new CloudWatchClient({ retryMode: 'adaptive' }),
+  cloudwatch: new CloudWatchClient({ maxAttempts: 1 }),
   sns: new SNSClient({}),
 };
 const dynamodb = new DynamoDBClient({});

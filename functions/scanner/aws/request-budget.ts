@@ -141,7 +141,10 @@ export class RequestBudget implements CallBudget {
 
   private retryDelayMs(error: unknown, attempt: number): number {
     const retryAfterSeconds = Number((error as { retryAfterSeconds?: unknown }).retryAfterSeconds);
-    if (Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0) return retryAfterSeconds * 1000;
+    // The service's hint is honoured up to the backoff cap: no retry may sleep a run into its Lambda timeout.
+    if (Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0) {
+      return Math.min(BACKOFF_CAP_MS, retryAfterSeconds * 1000);
+    }
     const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
     // Half fixed, half random: throttled callers spread out but none retries at once.
     return ceiling * (0.5 + 0.5 * this.jitter());

@@ -134,6 +134,20 @@ describe('RequestBudget', () => {
       expect(clock.now() - startedAt).toBe(3000);
     });
 
+    it('waits no longer than 20 seconds however long retryAfterSeconds asks for', async () => {
+      const budget = budgetWith();
+      const send = jest
+        .fn<Promise<string>, []>()
+        .mockRejectedValueOnce(throttle('600'))
+        .mockResolvedValue('ok');
+      const startedAt = clock.now();
+
+      await clock.run(() => budget.call('ListFunctions', send));
+
+      expect(clock.now() - startedAt).toBe(20_000);
+      expect(send).toHaveBeenCalledTimes(2);
+    });
+
     it('spreads retries with jitter', async () => {
       const budget = budgetWith({ jitter: () => 0.5 });
       const send = jest.fn<Promise<string>, []>().mockRejectedValueOnce(throttle()).mockResolvedValue('ok');
