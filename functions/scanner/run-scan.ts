@@ -152,6 +152,7 @@ export async function runScan(
     actionLog: deps.actionLog,
     clock,
     log,
+    ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
   errors.push(...acted.errors);
 

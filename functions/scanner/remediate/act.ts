@@ -28,6 +28,11 @@ export interface ActInput {
   readonly clock: Clock;
   /** Writes one structured log record per action. */
   readonly log: (record: Readonly<Record<string, unknown>>) => void;
+  /**
+   * Epoch milliseconds after which no further action starts, so the run keeps its time to alert and save.
+   * @default - no deadline
+   */
+  readonly deadline?: number;
 }
 
 /** The actions as they ended, and the problems met on the way. */
@@ -58,6 +63,14 @@ export async function act(input: ActInput): Promise<ActResult> {
 async function actOn(planned: Action, input: ActInput): Promise<{ action: Action; errors: ScanError[] }> {
   const { actionLog } = input;
   const record: ActionRecord = { ...planned, status: planned.dryRun ? 'dry-run' : 'pending', revision: 0 };
+  // Nothing is recorded, so the next run decides this action afresh instead of taking it as already done.
+  if (input.deadline !== undefined && input.clock.now() >= input.deadline) {
+    return failedBeforeCall(
+      planned,
+      'PastDeadline',
+      'not started: the run reached its deadline first (time is kept to alert and save); the next run decides it again',
+    );
+  }
   if (!actionLog) {
     return failedBeforeCall(
       planned,

@@ -49,16 +49,17 @@ describe('act', () => {
 
   function apply(
     planned: readonly Action[],
-    log: { actionLog: ActionLog | undefined } = { actionLog },
+    options: { actionLog: ActionLog | undefined; deadline?: number } = { actionLog },
   ): Promise<ActResult> {
     return clock.run(() =>
       act({
         planned,
         lambda: new LambdaClient({ region: 'eu-west-1' }),
         budget,
-        actionLog: log.actionLog,
+        actionLog: options.actionLog,
         clock,
         log: (record) => logged.push(JSON.parse(JSON.stringify(record)) as Record<string, unknown>),
+        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       }),
     );
   }
@@ -202,6 +203,35 @@ describe('act', () => {
 
     expect(lambdaMock.calls()).toHaveLength(0);
     expect(actions[0]?.applied).toBe(false);
+  });
+
+  test('starts no action once the run is past its deadline, and records none, so the next run decides again', async () => {
+    lambdaMock.on(PutFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 0 });
+    // The first action's call waits for the control-plane bucket and its unblock read-back; the deadline falls in between.
+    lambdaMock
+      .on(GetFunctionCommand)
+      .resolves({ Configuration: { FunctionName: 'vpc-ingest', State: 'Pending' } });
+    lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
+
+    const { actions, errors } = await apply([unblockAction('vpc-ingest'), throttleAction('order-events')], {
+      actionLog,
+      deadline: START + 1_000,
+    });
+
+    expect(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand)).toHaveLength(1);
+    expect(lambdaMock.commandCalls(PutFunctionConcurrencyCommand)).toHaveLength(0);
+    expect(actions[1]).toEqual(
+      expect.objectContaining({
+        functionName: 'order-events',
+        applied: false,
+        errorCode: 'PastDeadline',
+        error: expect.stringContaining('the next run decides it again'),
+      }),
+    );
+    expect(errors.map((error) => [error.functionName, error.code])).toEqual([
+      ['order-events', 'PastDeadline'],
+    ]);
+    expect((await actionLog.load()).actions?.map((record) => record.functionName)).toEqual(['vpc-ingest']);
   });
 
   describe('unblock', () => {
