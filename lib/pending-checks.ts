@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENVIRONMENT_VARIABLES } from '../functions/scanner/environment';
+import { DUE_MARGIN_SECONDS, MAX_DELAY_SECONDS } from '../functions/scanner/events/state-change-event';
 
 /** What the pending checks need from the sentinel around them. */
 export interface PendingChecksProps {
@@ -19,10 +20,6 @@ export interface PendingChecksProps {
   readonly deadLetterQueue: sqs.IQueue;
 }
 
-// SQS holds a message back for at most 15 minutes; the scanner re-sends any check that arrives before it is due.
-const MAX_DELIVERY_DELAY_SECONDS = 900;
-// Event time and the function's own timestamps may differ by a few seconds: arrive just after the threshold.
-const DELAY_MARGIN_SECONDS = 30;
 // Lambda's advice for SQS event sources: enough receives that a throttled batch does not go straight to the DLQ.
 const MAX_RECEIVE_COUNT = 5;
 // What Lambda's poller needs (the actions of AWSLambdaSQSQueueExecutionRole), and SendMessage for the re-delay.
@@ -33,10 +30,13 @@ const CHECK_QUEUE_ACTIONS = [
   'sqs:SendMessage',
 ];
 
-/** How long the queue holds each state-change event back: just past `pendingMinutes`, at most SQS's 15 minutes. */
+/**
+ * How long the queue holds each state-change event back: just past `pendingMinutes`, at most SQS's 15 minutes
+ * (the scanner re-sends a check that arrives before it is due).
+ */
 export function pendingCheckDelay(pendingMinutes: number): Duration {
-  const dueSeconds = Math.ceil(pendingMinutes * 60) + DELAY_MARGIN_SECONDS;
-  return Duration.seconds(Math.min(dueSeconds, MAX_DELIVERY_DELAY_SECONDS));
+  const dueSeconds = Math.ceil(pendingMinutes * 60) + DUE_MARGIN_SECONDS;
+  return Duration.seconds(Math.min(dueSeconds, MAX_DELAY_SECONDS));
 }
 
 /**

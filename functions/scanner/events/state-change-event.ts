@@ -14,6 +14,13 @@ export interface StateChangeNotice {
 /** SQS refuses a DelaySeconds above 15 minutes. */
 export const MAX_DELAY_SECONDS = 900;
 
+/**
+ * How long after the threshold a check comes due. The event's `time` has whole seconds while the detector measures
+ * from the function's LastModified, which can be a fraction of a second later: a check right at the threshold could
+ * find the function not yet stuck, and leave it to the next scheduled scan.
+ */
+export const DUE_MARGIN_SECONDS = 30;
+
 const FUNCTION_ARN = /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:([^:]+)(?::[^:]+)?$/;
 
 /** The function name in a Lambda function ARN, with or without a version or alias; undefined for anything else. */
@@ -47,11 +54,14 @@ export function parseStateChangeEvent(body: string): StateChangeNotice | undefin
 }
 
 /**
- * When the function would cross the stuck-pending threshold: `pendingMinutes` after the change. An event with no
- * readable time is due at once (GetFunction's LastModified is what the detector measures from anyway).
+ * When to check the function: just after it would cross the stuck-pending threshold, `pendingMinutes` and
+ * DUE_MARGIN_SECONDS after the change. An event with no readable time is due at once (GetFunction's LastModified
+ * is what the detector measures from anyway).
  */
 export function dueAt(notice: StateChangeNotice, pendingMinutes: number, now: number): number {
-  return notice.changedAt === undefined ? now : notice.changedAt + pendingMinutes * 60_000;
+  return notice.changedAt === undefined
+    ? now
+    : notice.changedAt + pendingMinutes * 60_000 + DUE_MARGIN_SECONDS * 1000;
 }
 
 /**

@@ -156,9 +156,9 @@ describe('scanner handler', () => {
     expect(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toContain('1 new');
     const resent = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
     expect(resent?.QueueUrl).toBe(QUEUE_URL);
-    // Six minutes after the event, less the (real) milliseconds the test took to get here.
-    expect(resent?.DelaySeconds).toBeGreaterThan(350);
-    expect(resent?.DelaySeconds).toBeLessThanOrEqual(360);
+    // Six minutes and the 30-second margin after the event, less the (real) milliseconds the test took to get here.
+    expect(resent?.DelaySeconds).toBeGreaterThan(380);
+    expect(resent?.DelaySeconds).toBeLessThanOrEqual(390);
     expect(emf()[0]).toMatchObject({ Sentinel: 'LambdaSentinel-Scanner', CheckCompleted: 1, NewFindings: 1 });
   });
 

@@ -168,7 +168,7 @@ describe('checkPendingRecords (mocked Lambda, SNS and SQS; dynalite state; virtu
 
     expect(outcome.batchItemFailures).toEqual([]);
     expect(sqsMock.commandCalls(SendMessageCommand).map(({ args: [{ input }] }) => input)).toEqual([
-      { QueueUrl: QUEUE_URL, MessageBody: body, DelaySeconds: 4 * 60 },
+      { QueueUrl: QUEUE_URL, MessageBody: body, DelaySeconds: 4 * 60 + 30 },
     ]);
     expect(lambdaMock.calls()).toHaveLength(0);
     expect(publishedEmails()).toEqual([]);
@@ -277,7 +277,7 @@ describe('checkPendingRecords (mocked Lambda, SNS and SQS; dynalite state; virtu
     expect(lambdaMock.calls()).toHaveLength(0);
     expect(outcome.report.errors.map((error) => error.code)).toEqual(['LeaseUnavailableError']);
     // The not-yet-due record is re-sent, its delay counted from when it was sent.
-    expect(sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input.DelaySeconds).toBe(4 * 60);
+    expect(sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input.DelaySeconds).toBe(4 * 60 + 30);
   });
 
   test('a check whose alert cannot be published fails the whole batch, re-sending nothing', async () => {

@@ -71,9 +71,20 @@ describe('functionNameFromArn', () => {
 describe('dueAt and redelaySeconds', () => {
   const changedAt = Date.parse(TIME);
 
-  test('a change is due pendingMinutes after it happened; one with no time is due now', () => {
-    expect(dueAt({ functionName: 'f', changedAt }, 6, changedAt)).toBe(changedAt + 6 * 60_000);
+  test('a change is due 30 s after pendingMinutes have passed since it happened; one with no time is due now', () => {
+    expect(dueAt({ functionName: 'f', changedAt }, 6, changedAt)).toBe(changedAt + 6 * 60_000 + 30_000);
     expect(dueAt({ functionName: 'f' }, 6, changedAt + 1)).toBe(changedAt + 1);
+  });
+
+  test('a check re-sent for a long pendingMinutes comes back after the detector’s threshold, not on it', () => {
+    // The event's time has whole seconds; the function's LastModified is the same second, 400 ms in.
+    const lastModified = changedAt + 400;
+    const firstDelivery = changedAt + 15 * 60_000;
+    const checkedAt =
+      firstDelivery +
+      redelaySeconds(dueAt({ functionName: 'f', changedAt }, 20, firstDelivery), firstDelivery) * 1000;
+
+    expect(checkedAt - lastModified).toBeGreaterThan(20 * 60_000);
   });
 
   test('the delay covers what is left, rounded up to whole seconds', () => {
