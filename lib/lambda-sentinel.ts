@@ -51,13 +51,13 @@ const ACCOUNT_READ_ACTIONS = [
   'lambda:GetAccountSettings',
   'cloudwatch:GetMetricData',
 ];
+// What DynamoStateStore sends during a run; reading one action record (GetItem) is the undo CLI's, under the
+// operator's own credentials.
 const STATE_ITEM_ACTIONS = [
-  'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
-  'dynamodb:Query',
   'dynamodb:Scan',
 ];
 // The one mutating Lambda action each remediation flag needs; nothing mutating is granted without a flag.
