@@ -140,7 +140,8 @@ export class DynamoStateStore implements StateStore, ActionLog, RunLease {
       for (const item of items) {
         const key = text(item, 'pk');
         if (key === RUN_KEY) runItem = item;
-        else if (key.startsWith('finding#')) findings.set(text(item, 'fingerprint'), toStoredFinding(item));
+        else if (key.startsWith('finding#'))
+          findings.set(text(item, 'fingerprint'), storedFindingFromItem(item));
         else if (key.startsWith('alert#')) headers.push(item);
         else if (key.startsWith('alert-part#')) parts.set(key, binary(item, 'body'));
         else if (key.startsWith('action#')) actions.push(toActionRecord(item));
@@ -453,7 +454,7 @@ function findingItem(finding: StoredFinding, expiresAt: number): Item {
   };
 }
 
-function toStoredFinding(item: Item): StoredFinding {
+function storedFindingFromItem(item: Item): StoredFinding {
   const qualifier = item.qualifier?.S;
   return {
     fingerprint: text(item, 'fingerprint'),
