@@ -59,7 +59,9 @@ describe('lambda-sentinel undo', () => {
   });
 
   async function record(action: Action = throttleAction('order-events')): Promise<string> {
-    await new DynamoStateStore(local.client, tableName).recordAction(actionRecord(action, { revision: 0 }));
+    // The CLI reads records by today's date, so the record is today's, whatever the fixtures' date.
+    const recent = { ...action, decidedAt: new Date().toISOString() };
+    await new DynamoStateStore(local.client, tableName).recordAction(actionRecord(recent, { revision: 0 }));
     return action.id;
   }
 

@@ -225,13 +225,17 @@ describe('runScan with metric trouble (mocked Lambda, CloudWatch and SNS)', () =
     let dynamo: LocalDynamo;
     let store: DynamoStateStore;
     let reserved: Record<string, number>;
+    // The table's items expire by the store's clock: it must read the scans' time, not today's date.
+    let storeNow = SCAN_AT;
+    const storeClock = { now: () => storeNow, sleep: () => Promise.resolve() };
 
     beforeAll(async () => {
       dynamo = await startDynalite();
     });
     afterAll(() => dynamo.stop());
     beforeEach(async () => {
-      store = new DynamoStateStore(dynamo.client, await dynamo.createStateTable());
+      store = new DynamoStateStore(dynamo.client, await dynamo.createStateTable(), { clock: storeClock });
+      storeNow = SCAN_AT;
       reserved = {};
       lambdaMock
         .on(PutFunctionConcurrencyCommand)
@@ -243,8 +247,10 @@ describe('runScan with metric trouble (mocked Lambda, CloudWatch and SNS)', () =
 
     const putCalls = () =>
       lambdaMock.commandCalls(PutFunctionConcurrencyCommand).map((call) => call.args[0].input);
-    const remediate = (settings: SentinelSettings = remediating, at = SCAN_AT) =>
-      scan({ settings, stateStore: store, target: { stateTableName: TABLE }, at });
+    const remediate = (settings: SentinelSettings = remediating, at = SCAN_AT) => {
+      storeNow = at;
+      return scan({ settings, stateStore: store, target: { stateTableName: TABLE }, at });
+    };
 
     test('throttles the loop, caps the hog, records both for undo and lists them in the alert', async () => {
       serveFunctions(reserved);
