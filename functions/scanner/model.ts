@@ -119,6 +119,18 @@ export interface AccountConcurrencyLimits {
 export type DrillReason =
   'top-concurrency' | 'throttled' | 'recursion-dropped' | 'top-invocations' | 'provisioned-spillover';
 
+/** An event source mapping (SQS, Kinesis, DynamoDB streams, ...) that feeds a function, as ListEventSourceMappings reports it. */
+export interface EventSourceMappingSummary {
+  /** The mapping's UUID, which UpdateEventSourceMapping takes. */
+  readonly uuid: string;
+  /** The queue, stream or broker the mapping reads from. */
+  readonly eventSourceArn: string;
+  /** Enabled, Enabling, Disabled, Disabling, Creating, Updating or Deleting. */
+  readonly state: string;
+  /** The function ARN the mapping invokes: qualified (an alias or version) or not. */
+  readonly functionArn?: string;
+}
+
 /** One function's own series, present only for functions the account-level metrics singled out. */
 export interface FunctionMetrics {
   readonly functionName: string;
@@ -137,6 +149,22 @@ export interface FunctionMetrics {
   readonly invocationsByResource?: Readonly<Record<string, MetricSeries>>;
   /** GetFunctionRecursionConfig's `RecursiveLoop` (`Allow` or `Terminate`), where read. */
   readonly recursiveLoop?: string;
+  /** The mappings that feed the function, where ListEventSourceMappings was read (runaway candidates). */
+  readonly eventSourceMappings?: readonly EventSourceMappingSummary[];
+  /**
+   * Provisioned concurrency requested over all the function's aliases and versions, where
+   * ListProvisionedConcurrencyConfigs was read (hog candidates); 0 when it has none.
+   */
+  readonly provisionedConcurrency?: number;
+}
+
+/** What a function capped by `cap-hogs` did since: the evidence for lifting the cap once it is calm. */
+export interface CapHoldMetrics {
+  readonly functionName: string;
+  /** ISO-8601 start of the minutes read: `capHoldMinutes` before the window's end. */
+  readonly since: string;
+  /** Sum per minute; a missing minute had no throttles. */
+  readonly throttles: MetricSeries;
 }
 
 /** One alias or version that reports provisioned concurrency metrics. */
@@ -205,6 +233,8 @@ export interface MetricsSnapshot {
   readonly functions: readonly FunctionMetrics[];
   readonly qualifiers: readonly QualifierMetrics[];
   readonly provisioned: readonly ProvisionedSetup[];
+  /** Functions under a cap the sentinel applied, read so that decide can lift calm ones; absent when none. */
+  readonly capHolds?: readonly CapHoldMetrics[];
   readonly coverage: MetricCoverage;
 }
 
@@ -235,8 +265,20 @@ export interface FindingLink {
   readonly url: string;
 }
 
-/** What a remediation does: reserved concurrency 0, a reserved concurrency cap, or the guide's no-change update. */
-export type ActionKind = 'throttle' | 'cap' | 'unblock';
+/**
+ * What a remediation does: reserved concurrency 0 (`throttle`), pausing the event source mappings that feed a loop
+ * (`pause-trigger`), a reserved concurrency cap (`cap`), lifting a cap once the hog is calm (`lift`), or the
+ * guide's no-change update (`unblock`).
+ */
+export type ActionKind = 'throttle' | 'pause-trigger' | 'cap' | 'lift' | 'unblock';
+
+/** One event source mapping a `pause-trigger` action disabled, with the state it had, which undo restores. */
+export interface PausedMapping {
+  readonly uuid: string;
+  readonly eventSourceArn: string;
+  /** The mapping's state when the sentinel paused it (Enabled, or Enabling). */
+  readonly stateBefore: string;
+}
 
 /**
  * One remediation the sentinel decided on for one finding: applied, tried and failed, or (in a dry run) only
@@ -263,6 +305,10 @@ export interface Action {
   readonly previous?: number | null;
   /** Reserved concurrency the action sets; absent for unblock. */
   readonly next?: number | null;
+  /** For pause-trigger: the mappings it disables (Enabled=false), and what undo re-enables. */
+  readonly mappings?: readonly PausedMapping[];
+  /** For lift: the id of the cap action it lifts. */
+  readonly lifts?: string;
   /** One line: what became of the function, as read back after the call. */
   readonly outcome?: string;
   /** For unblock: the function's State (and LastUpdateStatus) read back after the call. */

@@ -94,6 +94,12 @@ export interface SentinelOptions {
    */
   readonly hogCap?: number;
   /**
+   * Minutes a function capped by `cap-hogs` must go without hitting its cap (no throttles) before the sentinel
+   * lifts the cap again, restoring the reserved concurrency it had before.
+   * @default 60
+   */
+  readonly capHoldMinutes?: number;
+  /**
    * Tag key that keeps a function from ever being remediated; its findings are still reported.
    * @default 'lambda-sentinel:protect'
    */
@@ -139,6 +145,7 @@ export const DEFAULT_SETTINGS: SentinelSettings = {
   dryRun: false,
   maxActionsPerRun: 3,
   hogCap: undefined,
+  capHoldMinutes: 60,
   protectTag: 'lambda-sentinel:protect',
   selfMonitoring: true,
 };
@@ -307,6 +314,8 @@ export function parseSettings(raw: Raw, origin = 'configuration'): SentinelSetti
     ),
     // Lambda's highest account concurrency quotas are in the tens of thousands.
     hogCap: read('hogCap', integer(1, 100_000), 'a whole number of concurrent executions >= 1'),
+    // Lift decisions read the capped function's one-minute throttles over the hold, kept by CloudWatch for 15 days.
+    capHoldMinutes: read('capHoldMinutes', number(0, 1440, true), 'a number of minutes > 0 and <= 1440'),
     protectTag: read('protectTag', tagKey, TAG_KEY_ALLOWED),
     selfMonitoring: read('selfMonitoring', boolean, 'true or false'),
   };

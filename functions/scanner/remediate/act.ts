@@ -251,7 +251,9 @@ function failedBeforeCall(
 
 const OPERATIONS = {
   throttle: 'PutFunctionConcurrency',
+  'pause-trigger': 'UpdateEventSourceMapping',
   cap: 'PutFunctionConcurrency',
+  lift: 'DeleteFunctionConcurrency',
   unblock: 'UpdateFunctionConfiguration',
 } as const;
 

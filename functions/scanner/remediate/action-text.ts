@@ -9,7 +9,9 @@ export interface UndoLocation {
 
 const VERBS: Readonly<Record<ActionKind, { readonly done: string; readonly infinitive: string }>> = {
   throttle: { done: 'Throttled', infinitive: 'throttle' },
+  'pause-trigger': { done: 'Paused the triggers of', infinitive: 'pause the triggers of' },
   cap: { done: 'Capped', infinitive: 'cap' },
+  lift: { done: 'Lifted the cap on', infinitive: 'lift the cap on' },
   unblock: { done: 'Unblocked', infinitive: 'unblock' },
 };
 

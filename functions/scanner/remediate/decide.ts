@@ -106,7 +106,13 @@ const REMEDIES: Partial<Readonly<Record<FindingKind, Remedy>>> = {
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, warning: 1, info: 2 };
 // At equal severity a runaway loop costs money every second, a hog starves other functions, a stuck function
 // only waits: that is the order they are worth the limited actions of a run.
-const KIND_RANK: Readonly<Record<ActionKind, number>> = { throttle: 0, cap: 1, unblock: 2 };
+const KIND_RANK: Readonly<Record<ActionKind, number>> = {
+  throttle: 0,
+  'pause-trigger': 0,
+  cap: 1,
+  lift: 1,
+  unblock: 2,
+};
 
 interface Candidate {
   readonly finding: Finding;

@@ -112,9 +112,10 @@ export interface RunLease {
 /**
  * Where an action record stands: `pending` is written before the mutating call (so nothing is ever changed
  * without a record that can undo it), then becomes `applied` or `failed`; a dry run records `dry-run`;
- * undo moves `applied` (or `pending`) through `undoing` to `undone`.
+ * undo moves `applied` (or `pending`) through `undoing` to `undone`; a cap the sentinel lifted itself once the hog
+ * was calm becomes `lifted` (an automatic undo, which unlike an operator's does not hold back a later cap).
  */
-export type ActionStatus = 'pending' | 'applied' | 'failed' | 'dry-run' | 'undoing' | 'undone';
+export type ActionStatus = 'pending' | 'applied' | 'failed' | 'dry-run' | 'undoing' | 'undone' | 'lifted';
 
 /** How an action was undone. */
 export interface UndoRecord {
