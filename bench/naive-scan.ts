@@ -29,14 +29,15 @@ import {
   mapWithConcurrency,
   snapshotWithDetail,
 } from '../functions/scanner/collect/inventory';
+import { invocationHeat } from '../functions/scanner/collect/invocation-heat';
 import {
-  BASELINE_PERIOD_SECONDS,
+  HISTORY_PERIOD_SECONDS,
   LAMBDA_NAMESPACE,
   WINDOW_PERIOD_SECONDS,
   metricWindow,
   type LambdaStatistic,
 } from '../functions/scanner/collect/metric-queries';
-import { hasNonZero, invocationHeat } from '../functions/scanner/collect/metric-series';
+import { hasNonZero } from '../functions/scanner/collect/metric-series';
 import { DETECTORS, runDetectors } from '../functions/scanner/detect/registry';
 import type {
   AccountConcurrencyLimits,
@@ -83,11 +84,14 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
   const reader = new NaiveReader(input);
   const window = metricWindow(input.now, input.settings.lookbackMinutes, input.settings.loopBaselineHours);
   const inWindow: Range = { start: window.start, end: window.end, periodSeconds: WINDOW_PERIOD_SECONDS };
-  const inBaseline: Range = {
-    start: window.baselineStart,
-    end: window.start,
-    periodSeconds: BASELINE_PERIOD_SECONDS,
-  };
+  // GetMetricStatistics answers at most 1,440 datapoints a request: eight days of five-minute sums take two.
+  const historyMiddle = new Date(
+    (Date.parse(window.historyStart) + Date.parse(window.historyEnd)) / 2,
+  ).toISOString();
+  const inHistory: readonly Range[] = [
+    { start: window.historyStart, end: historyMiddle, periodSeconds: HISTORY_PERIOD_SECONDS },
+    { start: historyMiddle, end: window.historyEnd, periodSeconds: HISTORY_PERIOD_SECONDS },
+  ];
 
   const listed = await reader.listFunctions();
   const checked = await mapWithConcurrency(listed, CHECK_CONCURRENCY, (configuration) =>
@@ -116,11 +120,11 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
         ['UnreservedConcurrentExecutions', 'Maximum', inWindow],
         ['Throttles', 'Sum', inWindow],
         ['Invocations', 'Sum', inWindow],
-        ['Invocations', 'Sum', inBaseline],
       ] as const
     ).map(([metricName, stat, range]) => reader.statistics(metricName, {}, stat, range)),
   );
-  const [concurrentExecutions, claimed, unreserved, throttles, invocations, invocationsBaseline] = region;
+  const [concurrentExecutions, claimed, unreserved, throttles, invocations] = region;
+  const invocationsHistory = await reader.history('Invocations', {}, inHistory);
 
   const perFunction = await mapWithConcurrency(functions, NAIVE_METRIC_CONCURRENCY, async (fn) => {
     const own = { FunctionName: fn.functionName };
@@ -129,7 +133,7 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
       concurrentExecutions: await reader.statistics('ConcurrentExecutions', own, 'Maximum', inWindow),
       throttles: await reader.statistics('Throttles', own, 'Sum', inWindow),
       invocations: await reader.statistics('Invocations', own, 'Sum', inWindow),
-      invocationsBaseline: await reader.statistics('Invocations', own, 'Sum', inBaseline),
+      invocationsHistory: await reader.history('Invocations', own, inHistory),
       recursiveInvocationsDropped: await reader.statistics(
         'RecursiveInvocationsDropped',
         own,
@@ -150,12 +154,8 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
   const qualifiers = qualifierReads.flat();
   const hot = perFunction.filter(
     (entry) =>
-      invocationHeat(
-        entry.invocations,
-        entry.invocationsBaseline,
-        input.settings.loopBaselineHours,
-        input.settings,
-      )?.hot,
+      invocationHeat(entry.invocations, entry.invocationsHistory, window, input.settings)?.evidence !==
+      'none',
   );
   const recursion = new Map(
     await Promise.all(
@@ -191,7 +191,7 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
       unreservedConcurrentExecutions: unreserved,
       throttles,
       invocations,
-      invocationsBaseline,
+      invocationsHistory,
     }),
     ...(accountLimits ? { accountLimits } : {}),
     functions: functionMetrics,
@@ -204,6 +204,7 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
       spilloverProbe: true,
       concurrencyDrill: 'done',
       invocationDrill: 'done',
+      partial: [],
     },
   };
   const detected = runDetectors(
@@ -336,6 +337,19 @@ class NaiveReader {
       dimensions.FunctionName,
     );
     return output ? seriesOf(output, stat, range.periodSeconds) : undefined;
+  }
+
+  /** One Sum series over several consecutive ranges, one request each; undefined when any request failed. */
+  async history(
+    metricName: string,
+    dimensions: Readonly<Record<string, string>>,
+    ranges: readonly Range[],
+  ): Promise<MetricSeries | undefined> {
+    const parts = await Promise.all(
+      ranges.map((range) => this.statistics(metricName, dimensions, 'Sum', range)),
+    );
+    if (parts.some((part) => part === undefined)) return undefined;
+    return { periodSeconds: HISTORY_PERIOD_SECONDS, points: parts.flatMap((part) => part?.points ?? []) };
   }
 
   async provisionedSetup(functionName: string): Promise<ProvisionedSetup> {

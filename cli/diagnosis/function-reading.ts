@@ -21,14 +21,14 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { RequestBudget } from '../../functions/scanner/aws/request-budget';
 import {
-  BASELINE_PERIOD_SECONDS,
+  HISTORY_PERIOD_SECONDS,
   WINDOW_PERIOD_SECONDS,
   metricStatQuery,
   metricWindow,
   searchQuery,
 } from '../../functions/scanner/collect/metric-queries';
 import { snapshotWithDetail } from '../../functions/scanner/collect/inventory';
-import { seriesByLabel } from '../../functions/scanner/collect/metrics';
+import { seriesByLabel } from '../../functions/scanner/collect/metric-collector';
 import type { DetectorContext } from '../../functions/scanner/detect/detector';
 import type {
   FunctionMetrics,
@@ -151,13 +151,13 @@ export async function readFunction(functionName: string, input: DiagnosisInput):
   };
 }
 
-/** The function's own series over the window and its baseline, and the series of its aliases and versions. */
+/** The function's own series over the window and its history, and the series of its aliases and versions. */
 export interface FunctionWindow {
   readonly window: MetricsSnapshot['window'];
   readonly read: boolean;
   readonly failed?: string;
   readonly own: Partial<
-    Record<'concurrency' | 'throttles' | 'invocations' | 'dropped' | 'baseline', MetricSeries>
+    Record<'concurrency' | 'throttles' | 'invocations' | 'dropped' | 'history', MetricSeries>
   >;
   readonly byResource: Readonly<
     Record<'spillover' | 'invocations' | 'concurrency', ReadonlyMap<string, MetricSeries>>
@@ -208,18 +208,18 @@ async function readFunctionMetrics(functionName: string, input: DiagnosisInput):
         }),
       ),
     );
-  const [current, baseline] = await Promise.all([
+  const [current, history] = await Promise.all([
     send(queries, window.start, window.end),
     send(
       [
         metricStatQuery(
-          'baseline',
+          'history',
           { metricName: 'Invocations', dimensions: own, stat: 'Sum' },
-          BASELINE_PERIOD_SECONDS,
+          HISTORY_PERIOD_SECONDS,
         ),
       ],
-      window.baselineStart,
-      window.start,
+      window.historyStart,
+      window.historyEnd,
     ),
   ]);
   const empty = new Map<string, MetricSeries>();
@@ -239,11 +239,15 @@ async function readFunctionMetrics(functionName: string, input: DiagnosisInput):
       periodSeconds,
     );
   const single = (id: string) => of(id).values().next().value;
-  const baselineSeries =
-    'value' in baseline
-      ? seriesByLabel(baseline.value.MetricDataResults ?? [], BASELINE_PERIOD_SECONDS)
+  // No datapoint in the history is a history without invocations, not a failed read.
+  const historySeries =
+    'value' in history
+      ? (seriesByLabel(history.value.MetricDataResults ?? [], HISTORY_PERIOD_SECONDS)
           .values()
-          .next().value
+          .next().value ?? {
+          periodSeconds: HISTORY_PERIOD_SECONDS,
+          points: [],
+        })
       : undefined;
   return {
     window,
@@ -253,7 +257,7 @@ async function readFunctionMetrics(functionName: string, input: DiagnosisInput):
       throttles: single('throttles'),
       invocations: single('invocations'),
       dropped: single('dropped'),
-      ...(baselineSeries ? { baseline: baselineSeries } : {}),
+      ...(historySeries ? { history: historySeries } : {}),
     },
     byResource: {
       spillover: of('r_spillover'),
@@ -284,7 +288,7 @@ function detectorContext(
     ...(metrics.own.concurrency ? { concurrentExecutions: metrics.own.concurrency } : {}),
     ...(metrics.own.throttles ? { throttles: metrics.own.throttles } : {}),
     ...(metrics.own.invocations ? { invocations: metrics.own.invocations } : {}),
-    ...(metrics.own.baseline ? { invocationsBaseline: metrics.own.baseline } : {}),
+    ...(metrics.own.history ? { invocationsHistory: metrics.own.history } : {}),
     ...(metrics.own.dropped ? { recursiveInvocationsDropped: metrics.own.dropped } : {}),
     invocationsByResource: Object.fromEntries(metrics.byResource.invocations),
     ...(lambda.recursiveLoop !== undefined ? { recursiveLoop: lambda.recursiveLoop } : {}),
@@ -340,6 +344,7 @@ function detectorContext(
       spilloverProbe: metrics.read,
       concurrencyDrill: 'done',
       invocationDrill: metrics.read ? 'done' : 'failed',
+      partial: [],
     },
   };
   return {

@@ -3,7 +3,8 @@
  * who may invoke it, its concurrency, loops, provisioned concurrency and aliases, and its KMS, EFS and VPC
  * settings. The sentinel's own detectors judge what they cover, so a diagnosis and a scan never disagree.
  */
-import { invocationHeat, seriesPeak, seriesSum } from '../../functions/scanner/collect/metric-series';
+import { invocationHeat } from '../../functions/scanner/collect/invocation-heat';
+import { seriesPeak, seriesSum } from '../../functions/scanner/collect/metric-series';
 import type { DetectorContext } from '../../functions/scanner/detect/detector';
 import { failedState } from '../../functions/scanner/detect/failed-state';
 import { pcSpillover } from '../../functions/scanner/detect/pc-spillover';
@@ -199,12 +200,12 @@ function concurrencyCheck(
     limit &&
     peak !== undefined &&
     reserved === undefined &&
-    peak >= settings.hogShare * limit.concurrentExecutions
+    peak >= settings.hogShare * limit.unreservedConcurrentExecutions
   ) {
     return {
       topic,
       status: 'warning',
-      summary: `it used ${Math.round((peak / limit.concurrentExecutions) * 100)}% of the account's concurrency; ${pool}`,
+      summary: `it used ${Math.round((peak / limit.unreservedConcurrentExecutions) * 100)}% of the unreserved pool; ${pool}`,
       advice: 'Cap it with reserved concurrency so that other functions are not throttled when it spikes.',
     };
   }
@@ -221,15 +222,15 @@ function loopChecks(
   const findings = recursiveLoop.detect(context);
   if (findings.length > 0) return findings.map((finding) => fromFinding(topic, finding));
   const fnMetrics = context.snapshot.metrics?.functions[0];
-  const heat = invocationHeat(
-    fnMetrics?.invocations,
-    fnMetrics?.invocationsBaseline,
-    context.settings.loopBaselineHours,
-    context.settings,
-  );
-  const rate = heat
-    ? `; ${Math.round(heat.latestPerMinute)} invocations a minute against ${Math.round(heat.baselinePerMinute)} over its baseline`
-    : '';
+  const window = context.snapshot.metrics?.window;
+  const heat = window
+    ? invocationHeat(fnMetrics?.invocations, fnMetrics?.invocationsHistory, window, context.settings)
+    : undefined;
+  const rate = !heat
+    ? ''
+    : heat.history.known
+      ? `; ${Math.round(heat.tailPerMinute)} invocations a minute now against at most ${Math.round(heat.history.peakPerMinute)} in its history`
+      : `; ${Math.round(heat.tailPerMinute)} invocations a minute now, with no history to compare with`;
   return [
     {
       topic,

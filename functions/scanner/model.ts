@@ -74,11 +74,13 @@ export interface MetricPoint {
 }
 
 /**
- * One metric's datapoints, oldest first. An empty list means CloudWatch returned no datapoints, which is
- * unknown, never zero; a series that was not read (not asked for, or its query failed) is absent instead.
+ * One metric's datapoints, oldest first, as CloudWatch returned them. Lambda publishes a datapoint only for a
+ * period that had activity: for a count metric (Invocations, Throttles, ...) a period without a datapoint is zero,
+ * and for a concurrency gauge it had no executions. A series that was not read (not asked for, or its query
+ * failed) is absent instead: unknown.
  */
 export interface MetricSeries {
-  /** Seconds each datapoint covers (60 for the window, 3600 for baselines). */
+  /** Seconds each datapoint covers (60 for the window, 300 for history). */
   readonly periodSeconds: number;
   readonly points: readonly MetricPoint[];
 }
@@ -89,8 +91,13 @@ export interface MetricWindow {
   readonly start: string;
   /** ISO-8601 end of the examined window (exclusive): the last complete minute CloudWatch is expected to hold. */
   readonly end: string;
-  /** ISO-8601 start of the baseline, which ends where the window starts. */
-  readonly baselineStart: string;
+  /** ISO-8601 start of the history a rate is compared with (inclusive): `loopBaselineHours` before the window. */
+  readonly historyStart: string;
+  /**
+   * ISO-8601 end of that history (exclusive), on a whole hour most of a day before the window, so that a loop
+   * that has been running for hours is never part of the history it is judged against.
+   */
+  readonly historyEnd: string;
 }
 
 /** Region-level Lambda metrics (no dimension), read every run. */
@@ -105,8 +112,8 @@ export interface AccountMetrics {
   readonly throttles?: MetricSeries;
   /** Sum per minute. */
   readonly invocations?: MetricSeries;
-  /** Sum per hour over the baseline. */
-  readonly invocationsBaseline?: MetricSeries;
+  /** Sum per five minutes over the history. */
+  readonly invocationsHistory?: MetricSeries;
 }
 
 /** The account's concurrency limits, from GetAccountSettings. */
@@ -141,8 +148,8 @@ export interface FunctionMetrics {
   readonly throttles?: MetricSeries;
   /** Sum per minute, every version and alias together. */
   readonly invocations?: MetricSeries;
-  /** Sum per hour over the baseline. */
-  readonly invocationsBaseline?: MetricSeries;
+  /** Sum per five minutes over the history. */
+  readonly invocationsHistory?: MetricSeries;
   /** Sum per minute. */
   readonly recursiveInvocationsDropped?: MetricSeries;
   /** Sum per minute by `Resource` dimension value (`name:alias`, `name:7`, ...), where read. */
@@ -210,6 +217,10 @@ export interface ProvisionedSetup {
 /** Whether a per-function drill-down ran: not needed (no signal), done, or failed. */
 export type DrillStatus = 'not-needed' | 'done' | 'failed';
 
+/** A part of the collection whose answer CloudWatch may have cut short. */
+export type CoveragePart =
+  'region' | 'recursion-probe' | 'spillover-probe' | 'concurrency-drill' | 'invocation-drill' | 'cap-holds';
+
 /** What the collection managed to read, so that "nothing found" can be told from "not looked". */
 export interface MetricCoverage {
   /** The account-level query answered and CloudWatch had delivered datapoints for the window. */
@@ -222,6 +233,11 @@ export interface MetricCoverage {
   readonly concurrencyDrill: DrillStatus;
   /** Top functions by invocations and their baselines (runaway loops). */
   readonly invocationDrill: DrillStatus;
+  /**
+   * Parts whose answer was incomplete (`PartialData`, a `NextToken` left, SEARCH's 500 series, Metrics Insights'
+   * 10,000 metrics): what they did not show proves nothing, so findings they back stay open.
+   */
+  readonly partial: readonly CoveragePart[];
 }
 
 /** The metrics one run read: account level always, per function and per qualifier only where drilled down. */

@@ -14,7 +14,7 @@ import { act } from './remediate/act';
 import { newActionId } from './remediate/action-text';
 import { decide } from './remediate/decide';
 import type { SentinelSettings } from './settings';
-import type { ActionLog, StateStore } from './state/state-model';
+import type { ActionLog, ActionRecord, StateStore } from './state/state-model';
 
 export { RunFailedError } from './notify-and-persist';
 
@@ -95,6 +95,7 @@ export async function runScan(
     now: startedAt,
     functions: inventory.functions,
     ...(previous.lastRunAt !== undefined ? { previousRunAt: Date.parse(previous.lastRunAt) } : {}),
+    cappedFunctions: cappedFunctions(previous.actions ?? []),
   });
   const errors: ScanError[] = [...inventory.errors, ...metrics.errors];
   log({
@@ -182,6 +183,12 @@ export async function runScan(
   };
   log({ phase: 'report', errors: report.errors, stats: report.stats });
   return report;
+}
+
+/** Functions under a cap an earlier run applied and nobody has lifted or undone: candidates for a lift. */
+function cappedFunctions(actions: readonly ActionRecord[]): string[] {
+  const capped = actions.filter((record) => record.kind === 'cap' && record.status === 'applied');
+  return [...new Set(capped.map((record) => record.functionName))].sort();
 }
 
 /**

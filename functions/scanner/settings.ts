@@ -66,8 +66,9 @@ export interface SentinelOptions {
    */
   readonly loopMinInvocationsPerMinute?: number;
   /**
-   * Hours before the examined window whose average invocation rate is a function's baseline.
-   * @default 24
+   * Hours of history a function's invocation rate is compared with: its busiest five minutes in that time, and
+   * the same hour on each earlier day. The last 22 hours are left out, so a loop never becomes its own yardstick.
+   * @default 192 (eight days: a whole week, so a weekly job's last run is in it)
    */
   readonly loopBaselineHours?: number;
   /**
@@ -140,7 +141,7 @@ export const DEFAULT_SETTINGS: SentinelSettings = {
   hogShare: 0.8,
   loopFactor: 10,
   loopMinInvocationsPerMinute: 600,
-  loopBaselineHours: 24,
+  loopBaselineHours: 192,
   remediate: [],
   dryRun: false,
   maxActionsPerRun: 3,
@@ -296,8 +297,12 @@ export function parseSettings(raw: Raw, origin = 'configuration'): SentinelSetti
       number(0, 10_000_000, true),
       'invocations per minute > 0',
     ),
-    // Two weeks covers a weekly cycle; older traffic says little about today's.
-    loopBaselineHours: read('loopBaselineHours', number(1, 336, false), 'a number of hours >= 1 and <= 336'),
+    // At least a day beyond the 22 hours left out; at most two weeks, for which CloudWatch keeps one-minute data.
+    loopBaselineHours: read(
+      'loopBaselineHours',
+      number(48, 336, false),
+      'a number of hours >= 48 and <= 336',
+    ),
     remediate: read(
       'remediate',
       (value) => {

@@ -25,15 +25,19 @@ export function flat(value: number): MetricSeries {
   return perMinute(...Array.from({ length: 15 }, () => value));
 }
 
-/** An hourly baseline of `hours` hours at `perMinuteRate` invocations a minute. */
-export function hourlyBaseline(perMinuteRate: number, hours = 24): MetricSeries {
-  const start = Date.parse(WINDOW.baselineStart);
+/**
+ * A history of five-minute sums over the whole history range at `perMinuteRate` invocations a minute (by the
+ * period's start time, epoch milliseconds, for a shaped history); a period at 0 has no datapoint, as on AWS.
+ */
+export function history(perMinuteRate: number | ((periodStart: number) => number)): MetricSeries {
+  const start = Date.parse(WINDOW.historyStart);
+  const periods = (Date.parse(WINDOW.historyEnd) - start) / 300_000;
   return {
-    periodSeconds: 3600,
-    points: Array.from({ length: hours }, (_, hour) => ({
-      at: new Date(start + hour * 3_600_000).toISOString(),
-      value: perMinuteRate * 60,
-    })),
+    periodSeconds: 300,
+    points: Array.from({ length: periods }, (_, index) => start + index * 300_000).flatMap((at) => {
+      const rate = typeof perMinuteRate === 'number' ? perMinuteRate : perMinuteRate(at);
+      return rate > 0 ? [{ at: new Date(at).toISOString(), value: rate * 5 }] : [];
+    }),
   };
 }
 
@@ -43,6 +47,7 @@ const DELIVERED: MetricCoverage = {
   spilloverProbe: true,
   concurrencyDrill: 'done',
   invocationDrill: 'done',
+  partial: [],
 };
 
 /** Metrics of a run whose every tier answered, with a quiet region unless overridden. */

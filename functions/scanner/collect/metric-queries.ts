@@ -27,14 +27,26 @@ export const MAX_QUERIES_PER_CALL = 500;
 /** A Metrics Insights query processes at most this many metrics. */
 export const METRICS_INSIGHTS_MAX_ANALYZED = 10_000;
 
+/** A SEARCH expression returns at most this many series; an answer that size may have left some out. */
+export const SEARCH_MAX_SERIES = 500;
+
 /** Lambda datapoints reach CloudWatch 1-3 minutes late, so the window ends this many minutes before the run. */
 export const DELIVERY_DELAY_MINUTES = 3;
 
 /** Seconds per datapoint in the examined window. */
 export const WINDOW_PERIOD_SECONDS = 60;
 
-/** Seconds per datapoint in a baseline. */
-export const BASELINE_PERIOD_SECONDS = 3600;
+/**
+ * Seconds per datapoint in a history. Five minutes rather than an hour: an hourly average hides a nightly job
+ * that runs for ten minutes, and its next run would then look like a surge against its own past.
+ */
+export const HISTORY_PERIOD_SECONDS = 300;
+
+/**
+ * Hours before the window's hour that the history leaves out. A loop that has run for a few hours must not
+ * become its own yardstick; the same hour yesterday (24 hours back) is still in.
+ */
+export const HISTORY_GAP_HOURS = 22;
 
 /** The statistics the sentinel reads: Maximum for concurrency gauges, Sum for counts. */
 export type LambdaStatistic = 'Maximum' | 'Sum';
@@ -100,16 +112,21 @@ function safeTerm(value: string): string {
   return value;
 }
 
+const HOUR_MS = 60 * MINUTE_MS;
+
 /**
  * The window a run examines: the last `lookbackMinutes` complete minutes ending DELIVERY_DELAY_MINUTES before
- * `now`, and before it a baseline of `baselineHours`.
+ * `now`; and the history its rates are compared with: from `historyHours` before the window's hour up to
+ * HISTORY_GAP_HOURS before it, on whole hours.
  */
-export function metricWindow(now: number, lookbackMinutes: number, baselineHours: number): MetricWindow {
+export function metricWindow(now: number, lookbackMinutes: number, historyHours: number): MetricWindow {
   const end = Math.floor(now / MINUTE_MS) * MINUTE_MS - DELIVERY_DELAY_MINUTES * MINUTE_MS;
   const start = end - Math.ceil(lookbackMinutes) * MINUTE_MS;
-  const baselineStart = start - Math.round(baselineHours * 60) * MINUTE_MS;
+  const hour = Math.floor(end / HOUR_MS) * HOUR_MS;
+  const historyStart = hour - Math.round(historyHours) * HOUR_MS;
+  const historyEnd = Math.max(historyStart, hour - HISTORY_GAP_HOURS * HOUR_MS);
   const iso = (epoch: number) => new Date(epoch).toISOString();
-  return { start: iso(start), end: iso(end), baselineStart: iso(baselineStart) };
+  return { start: iso(start), end: iso(end), historyStart: iso(historyStart), historyEnd: iso(historyEnd) };
 }
 
 /** A query for one metric's statistic at `periodSeconds`. */

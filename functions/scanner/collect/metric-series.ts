@@ -1,8 +1,11 @@
 /**
- * Reading metric series without mistaking "no datapoints" for zero: every summary of an absent or empty
- * series is undefined, and callers decide what unknown means for them.
+ * Reading metric series as Lambda publishes them: a period with no activity has no datapoint, so a count metric's
+ * missing minute is zero and a concurrency gauge's missing minute had no executions. A series that was not read at
+ * all is undefined, and every summary of it is undefined: callers decide what unknown means for them.
  */
 import type { MetricSeries } from '../model';
+
+const MINUTE_MS = 60_000;
 
 /** Whether the series was read and holds at least one datapoint. */
 export function hasData(series: MetricSeries | undefined): series is MetricSeries {
@@ -26,61 +29,27 @@ export function seriesPeak(series: MetricSeries | undefined): number | undefined
   return Math.max(...series.points.map((point) => point.value));
 }
 
-/** The most recent datapoint; undefined when there are none. */
-export function seriesLatest(series: MetricSeries | undefined): number | undefined {
-  return series?.points.at(-1)?.value;
-}
-
 /**
- * Whether the series is still rising: at least three datapoints, and the later half averages more than the
- * earlier half (the middle point of an odd count belongs to neither), so one noisy minute does not decide it.
+ * The value of every minute in [start, end), oldest first, from a per-minute series: a minute without a datapoint
+ * is 0, read the same way wherever the minute falls. Undefined when the series was not read.
  */
-export function isClimbing(series: MetricSeries | undefined): boolean {
-  if (!series || series.points.length < 3) return false;
-  const values = series.points.map((point) => point.value);
-  const half = Math.floor(values.length / 2);
-  const mean = (part: readonly number[]) => part.reduce((total, value) => total + value, 0) / part.length;
-  return mean(values.slice(-half)) > mean(values.slice(0, half));
-}
-
-/** The thresholds that make a function's invocation rate "hot" (settings of the same names). */
-export interface HeatThresholds {
-  readonly loopFactor: number;
-  readonly loopMinInvocationsPerMinute: number;
-}
-
-/** How a function's latest invocation rate compares with its own baseline. */
-export interface InvocationHeat {
-  readonly latestPerMinute: number;
-  readonly baselinePerMinute: number;
-  /** Latest over baseline; Infinity when the baseline had no invocations. */
-  readonly timesBaseline: number;
-  /** At least `loopFactor` times the baseline and at least `loopMinInvocationsPerMinute`. */
-  readonly hot: boolean;
-  readonly climbing: boolean;
-}
-
-/**
- * Compares the latest minute of `invocations` with the average minute of `baseline`; undefined when either was
- * not read or the window has no datapoints. Lambda reports Invocations only for periods that had some, so an
- * empty baseline hour is taken as an hour without invocations: that can only make the function look hotter.
- */
-export function invocationHeat(
-  invocations: MetricSeries | undefined,
-  baseline: MetricSeries | undefined,
-  baselineHours: number,
-  thresholds: HeatThresholds,
-): InvocationHeat | undefined {
-  const latest = seriesLatest(invocations);
-  if (latest === undefined || !invocations || !baseline) return undefined;
-  const latestPerMinute = (latest * 60) / invocations.periodSeconds;
-  const baselinePerMinute = (seriesSum(baseline) ?? 0) / (baselineHours * 60);
-  const timesBaseline = baselinePerMinute > 0 ? latestPerMinute / baselinePerMinute : Infinity;
-  return {
-    latestPerMinute,
-    baselinePerMinute,
-    timesBaseline,
-    hot: latestPerMinute >= thresholds.loopMinInvocationsPerMinute && timesBaseline >= thresholds.loopFactor,
-    climbing: isClimbing(invocations),
-  };
+export function minuteValues(
+  series: MetricSeries | undefined,
+  start: string,
+  end: string,
+): number[] | undefined {
+  if (!series) return undefined;
+  const from = Date.parse(start);
+  const minutes = Math.max(0, Math.round((Date.parse(end) - from) / MINUTE_MS));
+  const values = new Array<number>(minutes).fill(0);
+  const perPoint = Math.max(1, Math.round(series.periodSeconds / 60));
+  for (const point of series.points) {
+    const index = Math.round((Date.parse(point.at) - from) / MINUTE_MS);
+    // A coarser period spreads its count evenly over its minutes; the window is always read per minute.
+    for (let offset = 0; offset < perPoint; offset += 1) {
+      const minute = index + offset;
+      if (minute >= 0 && minute < minutes) values[minute] = (values[minute] ?? 0) + point.value / perPoint;
+    }
+  }
+  return values;
 }

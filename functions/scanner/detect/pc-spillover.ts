@@ -180,6 +180,12 @@ export const pcSpillover: Detector = {
       .map((qualifier) => spilloverFinding(context, metrics, qualifier));
   },
   assessed(context) {
-    return deliveredMetrics(context)?.coverage.spilloverProbe ?? false;
+    const coverage = deliveredMetrics(context)?.coverage;
+    return (
+      coverage !== undefined &&
+      coverage.spilloverProbe &&
+      !coverage.partial.includes('region') &&
+      !coverage.partial.includes('spillover-probe')
+    );
   },
 };

@@ -88,13 +88,14 @@ describe('parseSettings', () => {
 });
 
 describe('parseSettings: metric detection keys', () => {
-  test('default to a 15-minute window, hogs at 80%, loops at 10x baseline and 600 a minute over 24 h', () => {
+  test('default to a 15-minute window, hogs at 80% of the pool, loops at 10x their peak of 8 days and 600 a minute', () => {
     expect(DEFAULT_SETTINGS).toMatchObject({
       lookbackMinutes: 15,
       hogShare: 0.8,
       loopFactor: 10,
       loopMinInvocationsPerMinute: 600,
-      loopBaselineHours: 24,
+      loopBaselineHours: 192,
+      capHoldMinutes: 60,
     });
   });
 
@@ -114,6 +115,10 @@ describe('parseSettings: metric detection keys', () => {
     ['loopFactor', '1'],
     ['loopMinInvocationsPerMinute', '-5'],
     ['loopBaselineHours', '0.5'],
+    // Less than a day beyond the 22 hours the history leaves out.
+    ['loopBaselineHours', '47'],
+    ['capHoldMinutes', '0'],
+    ['capHoldMinutes', '1441'],
     ['loopBaselineHours', '337'],
   ])('%s=%s is rejected', (key, value) => {
     expect(problemsOf({ [key]: value })).toEqual([key]);

@@ -18,16 +18,19 @@ const top = (id: string): MetricDataQuery =>
 
 describe('metricWindow', () => {
   it('ends at the last minute CloudWatch has delivered (three minutes back) and spans lookbackMinutes', () => {
-    const window = metricWindow(Date.parse('2026-11-26T14:30:42.123Z'), 15, 24);
+    const window = metricWindow(Date.parse('2026-11-26T14:30:42.123Z'), 15, 48);
     expect(window).toEqual({
       start: '2026-11-26T14:12:00.000Z',
       end: '2026-11-26T14:27:00.000Z',
-      baselineStart: '2026-11-25T14:12:00.000Z',
+      // Whole hours, from 48 h before the window's hour up to 22 h before it: yesterday's same hour is in,
+      // the last hours (where a loop that started this morning would be) are not.
+      historyStart: '2026-11-24T14:00:00.000Z',
+      historyEnd: '2026-11-25T16:00:00.000Z',
     });
   });
 
   it('rounds a fractional lookback up to whole minutes', () => {
-    const window = metricWindow(Date.parse('2026-11-26T14:30:00.000Z'), 2.5, 1);
+    const window = metricWindow(Date.parse('2026-11-26T14:30:00.000Z'), 2.5, 48);
     expect(window.start).toBe('2026-11-26T14:24:00.000Z');
   });
 });

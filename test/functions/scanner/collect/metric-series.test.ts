@@ -1,98 +1,54 @@
 import {
   hasData,
   hasNonZero,
-  invocationHeat,
-  isClimbing,
-  seriesLatest,
+  minuteValues,
   seriesPeak,
   seriesSum,
 } from '../../../../functions/scanner/collect/metric-series';
 import type { MetricSeries } from '../../../../functions/scanner/model';
 
-function perMinute(...values: number[]): MetricSeries {
+const at = (minute: number) => new Date(Date.UTC(2026, 10, 26, 14, minute)).toISOString();
+
+/** A per-minute series with a datapoint only for the minutes given, as Lambda publishes them. */
+function points(values: Readonly<Record<number, number>>): MetricSeries {
   return {
     periodSeconds: 60,
-    points: values.map((value, index) => ({
-      at: new Date(Date.UTC(2026, 10, 26, 14, index)).toISOString(),
-      value,
-    })),
+    points: Object.entries(values).map(([minute, value]) => ({ at: at(Number(minute)), value })),
   };
 }
 
-const thresholds = { loopFactor: 10, loopMinInvocationsPerMinute: 600 };
-
 describe('series summaries', () => {
   it('say undefined, not zero, for a series without datapoints or not read at all', () => {
-    for (const series of [perMinute(), undefined]) {
+    for (const series of [points({}), undefined]) {
       expect(hasData(series)).toBe(false);
       expect(seriesSum(series)).toBeUndefined();
       expect(seriesPeak(series)).toBeUndefined();
-      expect(seriesLatest(series)).toBeUndefined();
     }
   });
 
   it('tell a series of zeros (nothing counted) from one that counted something', () => {
-    expect(hasNonZero(perMinute(0, 0, 0))).toBe(false);
-    expect(hasNonZero(perMinute(0, 2, 0))).toBe(true);
+    expect(hasNonZero(points({ 0: 0, 1: 0 }))).toBe(false);
+    expect(hasNonZero(points({ 0: 0, 1: 2 }))).toBe(true);
     expect(hasNonZero(undefined)).toBe(false);
   });
 
-  it('sum, peak and latest of real datapoints, zeros included', () => {
-    const series = perMinute(0, 7, 3, 0);
+  it('sum and peak of the datapoints that exist', () => {
+    const series = points({ 0: 0, 1: 7, 2: 3 });
     expect(seriesSum(series)).toBe(10);
     expect(seriesPeak(series)).toBe(7);
-    expect(seriesLatest(series)).toBe(0);
   });
 });
 
-describe('isClimbing', () => {
-  it('is true when the later half averages more than the earlier half', () => {
-    expect(isClimbing(perMinute(10, 40, 20, 80, 160))).toBe(true);
+describe('minuteValues', () => {
+  it('reads a minute without a datapoint as zero, including the window’s last minutes', () => {
+    // A burst in minutes 2-4 of a 10-minute window, then nothing: Lambda publishes no datapoint after it.
+    const burst = points({ 2: 1200, 3: 1300, 4: 1250 });
+
+    expect(minuteValues(burst, at(0), at(10))).toEqual([0, 0, 1200, 1300, 1250, 0, 0, 0, 0, 0]);
   });
 
-  it('is false for a plateau, a fall, or fewer than three datapoints', () => {
-    expect(isClimbing(perMinute(500, 500, 500, 500))).toBe(false);
-    expect(isClimbing(perMinute(900, 600, 300))).toBe(false);
-    expect(isClimbing(perMinute(1, 1000))).toBe(false);
-  });
-});
-
-describe('invocationHeat', () => {
-  const baseline = (perMinuteRate: number, hours = 24): MetricSeries => ({
-    periodSeconds: 3600,
-    points: Array.from({ length: hours }, (_, hour) => ({
-      at: new Date(Date.UTC(2026, 10, 25, hour)).toISOString(),
-      value: perMinuteRate * 60,
-    })),
-  });
-
-  it('is hot at loopFactor times the baseline and at least loopMinInvocationsPerMinute', () => {
-    const heat = invocationHeat(perMinute(300, 900, 2400), baseline(20), 24, thresholds);
-    expect(heat).toEqual({
-      latestPerMinute: 2400,
-      baselinePerMinute: 20,
-      timesBaseline: 120,
-      hot: true,
-      climbing: true,
-    });
-  });
-
-  it('is not hot when far above a tiny baseline but below the minimum rate', () => {
-    expect(invocationHeat(perMinute(50, 100, 200), baseline(1), 24, thresholds)?.hot).toBe(false);
-  });
-
-  it('is not hot when fast but near its own baseline', () => {
-    expect(invocationHeat(perMinute(20_000, 21_000, 22_000), baseline(20_000), 24, thresholds)?.hot).toBe(
-      false,
-    );
-  });
-
-  it('takes an empty baseline as no traffic before, and is unknown without a window datapoint or a baseline read', () => {
-    expect(invocationHeat(perMinute(1000, 2000, 4000), baseline(0, 0), 24, thresholds)).toMatchObject({
-      timesBaseline: Infinity,
-      hot: true,
-    });
-    expect(invocationHeat(perMinute(), baseline(20), 24, thresholds)).toBeUndefined();
-    expect(invocationHeat(perMinute(5000), undefined, 24, thresholds)).toBeUndefined();
+  it('leaves out datapoints outside the range and is undefined for a series not read', () => {
+    expect(minuteValues(points({ 0: 5, 3: 6, 9: 7 }), at(2), at(5))).toEqual([0, 6, 0]);
+    expect(minuteValues(undefined, at(0), at(5))).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import {
   GetFunctionRecursionConfigCommand,
   LambdaClient,
   ListAliasesCommand,
+  ListEventSourceMappingsCommand,
   ListProvisionedConcurrencyConfigsCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -63,7 +64,7 @@ const expressions = (fake: FakeCloudWatch) =>
   );
 
 describe('collectMetrics', () => {
-  it('reads a quiet account with one call for the window and one for the baseline, and no Lambda call', async () => {
+  it('reads a quiet account with one call for the window and one for the history, and no Lambda call', async () => {
     const fake = givenAccount([
       ...regionSeries(),
       windowSeries(
@@ -78,7 +79,7 @@ describe('collectMetrics', () => {
     expect(budget.calls).toEqual({ GetMetricData: 2 });
     expect(lambdaMock.calls()).toHaveLength(0);
     expect(errors).toEqual([]);
-    const [windowCall, baselineCall] = [...fake.requests]
+    const [windowCall, historyCall] = [...fake.requests]
       .sort((a, b) => (a.MetricDataQueries?.length ?? 0) - (b.MetricDataQueries?.length ?? 0))
       .reverse();
     expect(windowCall?.StartTime).toEqual(new Date(WINDOW.start));
@@ -94,10 +95,10 @@ describe('collectMetrics', () => {
       `SEARCH('{AWS/Lambda,FunctionName} MetricName="RecursiveInvocationsDropped"', 'Sum', 60)`,
       `SEARCH('{AWS/Lambda,FunctionName,Resource} MetricName="ProvisionedConcurrencySpilloverInvocations"', 'Sum', 60)`,
     ]);
-    expect(baselineCall?.StartTime).toEqual(new Date(WINDOW.baselineStart));
-    expect(baselineCall?.EndTime).toEqual(new Date(WINDOW.start));
-    expect(baselineCall?.MetricDataQueries?.[0]?.MetricStat?.Period).toBe(3600);
-    // Five region series in the window, one baseline, and the one spillover series the SEARCH found.
+    expect(historyCall?.StartTime).toEqual(new Date(WINDOW.historyStart));
+    expect(historyCall?.EndTime).toEqual(new Date(WINDOW.historyEnd));
+    expect(historyCall?.MetricDataQueries?.[0]?.MetricStat?.Period).toBe(300);
+    // Five region series in the window, one history, and the one spillover series the SEARCH found.
     expect(metricsRequested).toBe(7);
     expect(metrics.coverage).toEqual({
       accountWindowDelivered: true,
@@ -105,6 +106,7 @@ describe('collectMetrics', () => {
       spilloverProbe: true,
       concurrencyDrill: 'not-needed',
       invocationDrill: 'not-needed',
+      partial: [],
     });
     expect(metrics.functions).toEqual([]);
     expect(metrics.qualifiers.map((q) => `${q.functionName}:${q.qualifier}`)).toEqual(['checkout:live']);
@@ -112,7 +114,19 @@ describe('collectMetrics', () => {
     expect(metrics.account.concurrentExecutions?.points).toHaveLength(15);
   });
 
-  it('when the region throttles near its limit, reads the limit and ranks functions by concurrency and throttles', async () => {
+  it('when the pool is nearly used up and the region throttles, reads the limit, ranks functions and reads the hog’s provisioned concurrency', async () => {
+    lambdaMock.on(ListProvisionedConcurrencyConfigsCommand).resolves({
+      ProvisionedConcurrencyConfigs: [
+        {
+          FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:batch-import:live',
+          RequestedProvisionedConcurrentExecutions: 100,
+        },
+        {
+          FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:batch-import:7',
+          RequestedProvisionedConcurrentExecutions: 20,
+        },
+      ],
+    });
     const fake = givenAccount([
       ...regionSeries({ concurrency: 990, throttlesPerMinute: 40 }),
       windowSeries('ConcurrentExecutions', { FunctionName: 'batch-import' }, 950),
@@ -125,7 +139,11 @@ describe('collectMetrics', () => {
     const { metrics, errors } = await result;
 
     expect(errors).toEqual([]);
-    expect(budget.calls).toEqual({ GetMetricData: 4, GetAccountSettings: 1 });
+    expect(budget.calls).toEqual({
+      GetMetricData: 4,
+      GetAccountSettings: 1,
+      ListProvisionedConcurrencyConfigs: 1,
+    });
     expect(metrics.accountLimits).toEqual({
       concurrentExecutions: 1000,
       unreservedConcurrentExecutions: 900,
@@ -142,11 +160,15 @@ describe('collectMetrics', () => {
     expect(seriesSum(byName.get('orders-api')?.throttles)).toBe(450);
     expect(seriesSum(byName.get('reports')?.throttles)).toBe(150);
     expect(byName.get('orders-api')?.reasons).toEqual(['top-concurrency', 'throttled']);
+    // Only a function above hogShare of the pool (720 of 900) gets its provisioned concurrency read.
+    expect(byName.get('batch-import')?.provisionedConcurrency).toBe(120);
+    expect(byName.get('orders-api')?.provisionedConcurrency).toBeUndefined();
     expect(metrics.coverage.concurrencyDrill).toBe('done');
   });
 
-  it('when the region throttles far below hogShare of the limit, reads the limit but no per-function series', async () => {
-    const fake = givenAccount([...regionSeries({ concurrency: 300, throttlesPerMinute: 5 })]);
+  it('when the pooled functions stay far below hogShare of the unreserved pool, reads the limit but no per-function series', async () => {
+    // 700 used in the region, but only 650 of it by pooled functions, against a hog threshold of 720.
+    const fake = givenAccount([...regionSeries({ concurrency: 700, throttlesPerMinute: 5 })]);
     const { budget, result } = run();
     const { metrics } = await result;
 
@@ -281,32 +303,94 @@ describe('collectMetrics', () => {
     ]);
   });
 
-  it('when the region surges, ranks functions by invocations and reads baselines and recursion config of the hot ones', async () => {
+  it('when the region surges past its same hour, ranks functions by their last minutes and reads the hot ones’ history, recursion setting and mappings', async () => {
+    // A loop that started nine minutes before the window's end, growing by a third a minute.
+    const loop = (minute: number) => (minute < 6 ? 20 : Math.round(700 * 1.33 ** (minute - 6)));
     const fake = givenAccount([
-      ...regionSeries({ invocationsPerMinute: (minute) => 30_000 + minute * 400 }),
-      windowSeries('Invocations', { FunctionName: 'ddb-writer' }, (minute) => 100 + minute * 400, 20),
+      ...regionSeries({ invocationsPerMinute: (minute) => 30_000 + loop(minute) }),
+      windowSeries('Invocations', { FunctionName: 'ddb-writer' }, loop, 20),
       windowSeries('Invocations', { FunctionName: 'orders-api' }, 20_000, 20_000),
       windowSeries('Invocations', { FunctionName: 'reports' }, 30, 30),
     ]);
     lambdaMock.on(GetFunctionRecursionConfigCommand).resolves({ RecursiveLoop: 'Terminate' });
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({
+      EventSourceMappings: [
+        {
+          UUID: 'm-1',
+          EventSourceArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/1',
+          State: 'Enabled',
+        },
+      ],
+    });
     const { budget, result } = run();
     const { metrics, errors } = await result;
 
     expect(errors).toEqual([]);
-    expect(expressions(fake)).toContain(
+    const ranking = fake.requests.find((request) =>
+      request.MetricDataQueries?.some((query) => query.Expression?.startsWith('SELECT SUM(Invocations)')),
+    );
+    expect(ranking?.MetricDataQueries?.[0]?.Expression).toBe(
       'SELECT SUM(Invocations) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName ORDER BY SUM() DESC LIMIT 20',
     );
-    expect(budget.calls).toEqual({ GetMetricData: 4, GetFunctionRecursionConfig: 1 });
+    // Ranked by the window's last three minutes, not its sum (issue 9, item 4).
+    expect(ranking?.StartTime).toEqual(new Date(Date.parse(WINDOW.end) - 3 * 60_000));
+    expect(budget.calls).toEqual({
+      GetMetricData: 5,
+      GetFunctionRecursionConfig: 1,
+      ListEventSourceMappings: 1,
+    });
     expect(lambdaMock.commandCalls(GetFunctionRecursionConfigCommand)[0]?.args[0].input).toEqual({
       FunctionName: 'ddb-writer',
     });
     const writer = metrics.functions.find((fn) => fn.functionName === 'ddb-writer');
     expect(writer?.recursiveLoop).toBe('Terminate');
-    expect(seriesSum(writer?.invocationsBaseline)).toBe(20 * 60 * 24);
-    expect(writer?.invocationsBaseline?.periodSeconds).toBe(3600);
-    // Too slow to be a loop: not drilled into.
+    expect(writer?.eventSourceMappings).toEqual([
+      {
+        uuid: 'm-1',
+        eventSourceArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/1',
+        state: 'Enabled',
+      },
+    ]);
+    expect(writer?.invocationsHistory?.periodSeconds).toBe(300);
+    expect(seriesSum(writer?.invocationsHistory)).toBe(20 * 60 * (192 - 22));
+    // Fast but at its usual rate: history read, no Lambda settings. Too slow to be a loop: not drilled into.
+    expect(
+      metrics.functions.find((fn) => fn.functionName === 'orders-api')?.invocationsHistory,
+    ).toBeDefined();
     expect(metrics.functions.map((fn) => fn.functionName)).not.toContain('reports');
     expect(metrics.coverage.invocationDrill).toBe('done');
+  });
+
+  it('a region at its usual rate for this hour opens no drill-down, however far above its daily mean', async () => {
+    const fake = givenAccount([
+      ...regionSeries({ invocationsPerMinute: 30_400, baselineInvocationsPerMinute: 30_000 }),
+    ]);
+    const { budget, result } = run();
+    const { metrics } = await result;
+
+    expect(budget.calls).toEqual({ GetMetricData: 2 });
+    expect(expressions(fake).filter((expression) => expression.startsWith('SELECT'))).toEqual([]);
+    expect(metrics.coverage.invocationDrill).toBe('not-needed');
+  });
+
+  it('reads the throttles of functions under a cap over the last capHoldMinutes', async () => {
+    const fake = givenAccount([
+      ...regionSeries(),
+      windowSeries('Throttles', { FunctionName: 'batch-import' }, (minute) => (minute === 3 ? 7 : 0)),
+    ]);
+    const { result } = run({ cappedFunctions: ['batch-import'] });
+    const { metrics } = await result;
+
+    const holdCall = fake.requests.find((request) => request.MetricDataQueries?.[0]?.Id === 'hold_0');
+    expect(holdCall?.StartTime).toEqual(new Date(Date.parse(WINDOW.end) - 60 * 60_000));
+    expect(holdCall?.EndTime).toEqual(new Date(WINDOW.end));
+    expect(metrics.capHolds).toEqual([
+      expect.objectContaining({
+        functionName: 'batch-import',
+        since: new Date(Date.parse(WINDOW.end) - 3_600_000).toISOString(),
+      }),
+    ]);
+    expect(seriesSum(metrics.capHolds?.[0]?.throttles)).toBe(7);
   });
 
   it('treats a window without datapoints as unknown: empty series, not zeros, and nothing assessed', async () => {
@@ -317,7 +401,7 @@ describe('collectMetrics', () => {
     expect(errors).toEqual([]);
     expect(budget.calls).toEqual({ GetMetricData: 2 });
     expect(metrics.account.throttles).toEqual({ periodSeconds: 60, points: [] });
-    expect(metrics.account.invocationsBaseline).toEqual({ periodSeconds: 3600, points: [] });
+    expect(metrics.account.invocationsHistory).toEqual({ periodSeconds: 300, points: [] });
     expect(metrics.coverage.accountWindowDelivered).toBe(false);
   });
 
@@ -365,6 +449,84 @@ describe('collectMetrics', () => {
       spilloverProbe: false,
       concurrencyDrill: 'failed',
       invocationDrill: 'failed',
+      partial: [],
+    });
+  });
+
+  describe('partial answers are recorded, never read as "no trouble" (issue 9, item 6)', () => {
+    it('a result with StatusCode PartialData', async () => {
+      const fake = new FakeCloudWatch([
+        ...regionSeries({ concurrency: 990, throttlesPerMinute: 40 }),
+        windowSeries('Throttles', { FunctionName: 'orders-api' }, 30),
+      ]);
+      cloudwatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
+        const output = fake.answer(input);
+        return {
+          ...output,
+          MetricDataResults: (output.MetricDataResults ?? []).map((result) =>
+            result.Id === 'top_throttles' ? { ...result, StatusCode: 'PartialData' } : result,
+          ),
+        };
+      });
+      lambdaMock.on(ListProvisionedConcurrencyConfigsCommand).resolves({ ProvisionedConcurrencyConfigs: [] });
+      const { metrics, errors } = await run().result;
+
+      expect(errors).toEqual([
+        expect.objectContaining({
+          source: 'GetMetricData',
+          code: 'PartialData',
+          message: 'Incomplete answer for concurrency-drill: top_throttles returned PartialData',
+        }),
+      ]);
+      expect(metrics.coverage.partial).toEqual(['concurrency-drill']);
+    });
+
+    it('a NextToken still left after ten pages', async () => {
+      const fake = new FakeCloudWatch(regionSeries());
+      cloudwatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+        ...fake.answer(input),
+        NextToken: 'more',
+      }));
+      const { metrics, errors } = await run().result;
+
+      expect(errors.map((error) => error.message)).toContain(
+        'Incomplete answer for region: a NextToken was still left after 10 pages',
+      );
+      expect(metrics.coverage.partial).toEqual(
+        expect.arrayContaining(['recursion-probe', 'region', 'spillover-probe']),
+      );
+    });
+
+    it('a SEARCH that found 500 series, its limit', async () => {
+      const many = Array.from({ length: 500 }, (_, index) =>
+        windowSeries('RecursiveInvocationsDropped', { FunctionName: `worker-${index}` }, 1),
+      );
+      givenAccount([...regionSeries(), ...many]);
+      const { metrics, errors } = await run().result;
+
+      expect(errors.map((error) => error.message)).toContain(
+        "Incomplete answer for region: probe_recursion matched SEARCH's limit of 500 series; more may exist",
+      );
+      expect(metrics.coverage.partial).toContain('recursion-probe');
+    });
+
+    it('a Metrics Insights ranking over more than 10,000 functions', async () => {
+      givenAccount([
+        ...regionSeries({ concurrency: 990, throttlesPerMinute: 40 }),
+        windowSeries('Throttles', { FunctionName: 'orders-api' }, 30),
+      ]);
+      const inventory = Array.from({ length: 10_001 }, (_, index) => listedFunction(`fn-${index}`));
+      const { metrics, errors } = await run({ functions: inventory }).result;
+
+      // One Metrics Insights query a call: two calls, two records.
+      expect(errors.map((error) => error.message)).toEqual(
+        ['top_concurrency', 'top_throttles'].map(
+          (id) =>
+            `Incomplete answer for concurrency-drill: ${id} is a Metrics Insights query, which analyzes at most ` +
+            '10,000 of the 10,001 functions',
+        ),
+      );
+      expect(metrics.coverage.partial).toEqual(['concurrency-drill']);
     });
   });
 

@@ -1,14 +1,11 @@
 import { recursiveLoop } from '../../../../functions/scanner/detect/recursive-loop';
-import type { FunctionMetrics } from '../../../../functions/scanner/model';
-import {
-  flat,
-  hourlyBaseline,
-  metricContext,
-  metricsSnapshot,
-  perMinute,
-} from '../../../support/metrics-builders';
+import type { FunctionMetrics, MetricSeries } from '../../../../functions/scanner/model';
+import { flat, history, metricContext, metricsSnapshot, perMinute } from '../../../support/metrics-builders';
 
-const CLIMBING = perMinute(...Array.from({ length: 15 }, (_, minute) => 100 + minute * 400));
+/** Quiet at 20 a minute for ten minutes, then a loop from 600 a minute growing by 30% a minute. */
+const GEOMETRIC = perMinute(
+  ...Array.from({ length: 15 }, (_, minute) => (minute < 10 ? 20 : Math.round(600 * 1.3 ** (minute - 10)))),
+);
 
 function dropped(name: string, ...values: number[]): FunctionMetrics {
   return {
@@ -21,15 +18,15 @@ function dropped(name: string, ...values: number[]): FunctionMetrics {
 function busy(
   name: string,
   invocations: FunctionMetrics['invocations'],
-  baselinePerMinute: number,
-  recursiveLoop?: string,
+  past: MetricSeries | undefined,
+  extra: Partial<FunctionMetrics> = {},
 ): FunctionMetrics {
   return {
     functionName: name,
     reasons: ['top-invocations'],
-    invocations,
-    invocationsBaseline: hourlyBaseline(baselinePerMinute),
-    ...(recursiveLoop !== undefined ? { recursiveLoop } : {}),
+    ...(invocations ? { invocations } : {}),
+    ...(past ? { invocationsHistory: past } : {}),
+    ...extra,
   };
 }
 
@@ -37,11 +34,11 @@ const detect = (functions: FunctionMetrics[], settings = {}) =>
   recursiveLoop.detect(metricContext(metricsSnapshot({ functions }), { settings }));
 
 describe('recursive-loop', () => {
-  it('compliant: steady traffic near its own baseline, and no dropped recursion', () => {
-    expect(detect([busy('orders-api', flat(20_000), 19_000)])).toEqual([]);
+  it('compliant: steady traffic near its own past, and no dropped recursion', () => {
+    expect(detect([busy('orders-api', flat(20_000), history(19_000))])).toEqual([]);
   });
 
-  it('non-compliant 1: AWS dropped recursive invocations: says AWS cut the loop and its notice can take hours', () => {
+  it('non-compliant 1: AWS dropped recursive invocations: a warning saying AWS cut the loop and the sentinel will not act', () => {
     const [finding, ...others] = detect([dropped('order-events', 0, 0, 16, 16, 16)]);
     expect(others).toEqual([]);
     expect(finding).toMatchObject({
@@ -54,62 +51,89 @@ describe('recursive-loop', () => {
     });
     expect(finding?.evidence).toMatchObject({ recursiveInvocationsDropped: 48 });
     expect(finding?.guidance).toMatch(/can take hours/);
-    expect(finding?.guidance).toMatch(/reserved concurrency to 0/);
+    expect(finding?.guidance).toMatch(/never acts on a dropped loop/);
     expect(finding?.links?.[1]?.url).toContain("~'RecursiveInvocationsDropped~'FunctionName~'order-events");
   });
 
-  it('non-compliant 2: a runaway far above its own baseline and still climbing, which AWS does not catch', () => {
-    const [finding] = detect([busy('ddb-writer', CLIMBING, 20, 'Terminate')]);
+  it('non-compliant 2: a runaway far above its known past and still growing is critical, with the numbers compared', () => {
+    const [finding] = detect([
+      busy('ddb-writer', GEOMETRIC, history(20), {
+        recursiveLoop: 'Terminate',
+        eventSourceMappings: [
+          {
+            uuid: 'm-1',
+            eventSourceArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/x',
+            state: 'Enabled',
+          },
+        ],
+      }),
+    ]);
     expect(finding).toMatchObject({
       functionName: 'ddb-writer',
       severity: 'critical',
       fingerprint: 'recursive-loop:ddb-writer:runaway',
       summary:
-        'ddb-writer looks like a runaway loop: 5,700 invocations a minute against 20 a minute over the ' +
-        'previous 24 h (285x), and still climbing',
+        'ddb-writer looks like a runaway loop: 1,349 a minute, 67x its busiest five minutes of the past 192 h ' +
+        '(20 a minute), and still growing (600 -> 780 -> 1,014 -> 1,318 -> 1,714 in the last minutes)',
+      since: GEOMETRIC.points[10]?.at,
     });
     expect(finding?.evidence).toMatchObject({
-      latestInvocationsPerMinute: 5700,
-      baselineInvocationsPerMinute: 20,
-      timesBaseline: 285,
-      loopFactor: 10,
-      loopMinInvocationsPerMinute: 600,
-      climbing: true,
+      invocationsPerMinuteNow: 1349,
+      historyPeakPerMinute: 20,
+      timesHistoryPeak: 67,
+      growing: true,
+      history: 'known',
       recursiveLoop: 'Terminate',
+      eventSourceMappings: ['arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/x (Enabled)'],
     });
-    expect(finding?.guidance).toMatch(/DynamoDB streams/);
-    expect(finding?.guidance).toMatch(/Throttle/);
+    expect(finding?.guidance).toMatch(/DynamoDB stream/);
+    expect(finding?.guidance).toMatch(/disable the mapping/);
   });
 
-  it('non-compliant 3: a function set to Allow that runs hot is reported as information', () => {
-    const [finding] = detect([busy('fan-out', flat(5000), 100, 'Allow')]);
+  it('non-compliant 3: a level rate far above its past is a warning, not acted on; Allow is named', () => {
+    const [finding] = detect([busy('fan-out', flat(5_000), history(100), { recursiveLoop: 'Allow' })]);
     expect(finding).toMatchObject({
-      severity: 'info',
-      fingerprint: 'recursive-loop:fan-out:allow-hot',
+      severity: 'warning',
+      fingerprint: 'recursive-loop:fan-out:runaway',
       summary:
-        'fan-out runs hot with recursive loop detection set to Allow: 5,000 invocations a minute against ' +
-        '100 a minute over the previous 24 h (50x)',
+        'fan-out runs far above its own past: 5,000 a minute, 50x its busiest five minutes of the past 192 h ' +
+        '(100 a minute); level, not growing',
     });
     expect(finding?.evidence.recursiveLoop).toBe('Allow');
+    expect(finding?.guidance).toMatch(/does not act on it/);
     expect(finding?.guidance).toMatch(/Terminate/);
   });
 
-  it('non-compliant 4: new traffic with no invocations in the baseline says so instead of a ratio', () => {
-    const [finding] = detect([busy('new-consumer', CLIMBING, 0)]);
-    expect(finding?.evidence.timesBaseline).toBe('no invocations in the baseline');
+  it('non-compliant 4: growing with no history to compare with is a warning, never critical (issue 9, item 1)', () => {
+    const [finding] = detect([busy('new-consumer', GEOMETRIC, history(0))]);
+    expect(finding).toMatchObject({ severity: 'warning' });
+    expect(finding?.summary).toContain('no invocation history to compare with in the past 192 h');
+    expect(finding?.evidence.history).toBe('unknown');
   });
 
-  it('compliant: hot but no longer climbing, with loop detection on, is no new finding but keeps an old one open', () => {
-    const plateau = busy('ddb-writer', flat(5000), 20, 'Terminate');
-    const context = metricContext(metricsSnapshot({ functions: [plateau] }));
+  it('compliant: a new function at a level rate with no history is no finding', () => {
+    expect(detect([busy('renamed-api', flat(3_000), history(0))])).toEqual([]);
+  });
+
+  it('compliant: hot but no longer hot at the end of the window keeps nothing open', () => {
+    const ended = busy('ddb-writer', perMinute(...Array(10).fill(5_000), 0, 0, 0, 0, 0), history(20));
+    const context = metricContext(metricsSnapshot({ functions: [ended] }));
     expect(recursiveLoop.detect(context)).toEqual([]);
-    expect(recursiveLoop.assessed(context, 'ddb-writer')).toBe(false);
-    expect(recursiveLoop.assessed(context, 'orders-api')).toBe(true);
+    expect(recursiveLoop.assessed(context, 'ddb-writer')).toBe(true);
+  });
+
+  it('a hot function keeps an earlier finding open even when this run reports none', () => {
+    const context = metricContext(
+      metricsSnapshot({ functions: [busy('renamed-api', flat(3_000), history(0))] }),
+    );
+    expect(recursiveLoop.assessed(context, 'renamed-api')).toBe(false);
   });
 
   it('follows loopFactor and loopMinInvocationsPerMinute', () => {
-    expect(detect([busy('ddb-writer', CLIMBING, 20)], { loopFactor: 500 })).toEqual([]);
-    expect(detect([busy('ddb-writer', CLIMBING, 20)], { loopMinInvocationsPerMinute: 10_000 })).toEqual([]);
+    expect(detect([busy('ddb-writer', GEOMETRIC, history(20))], { loopFactor: 500 })).toEqual([]);
+    expect(
+      detect([busy('ddb-writer', GEOMETRIC, history(20))], { loopMinInvocationsPerMinute: 10_000 }),
+    ).toEqual([]);
   });
 
   it('leaves out ignored functions', () => {
@@ -119,10 +143,13 @@ describe('recursive-loop', () => {
     expect(recursiveLoop.detect(context)).toEqual([]);
   });
 
-  it('is not assessed when the probe or the invocation drill-down failed, or metrics were not delivered', () => {
+  it('is not assessed when the probe or the drill-down failed or was cut short, or metrics were not delivered', () => {
     const cases = [
       metricsSnapshot({ coverage: { recursionProbe: false } }),
       metricsSnapshot({ coverage: { invocationDrill: 'failed' } }),
+      metricsSnapshot({ coverage: { partial: ['invocation-drill'] } }),
+      metricsSnapshot({ coverage: { partial: ['recursion-probe'] } }),
+      metricsSnapshot({ coverage: { partial: ['region'] } }),
       metricsSnapshot({ coverage: { accountWindowDelivered: false } }),
       undefined,
     ];
