@@ -352,6 +352,28 @@ describe('settings validation', () => {
     expect(message).toContain('schedule="sometimes": an EventBridge schedule expression');
   });
 
+  // The issue's commands: each used to synthesize a stack that ignored the mistyped keys.
+  it('fails `cdk synth -c remediate=throttle-loops -c dryrun=true -c alertEmail=ops@example.com`', () => {
+    const app = new App({
+      context: { remediate: 'throttle-loops', dryrun: 'true', alertEmail: 'ops@example.com' },
+    });
+
+    // Exactly what bin/lambda-sentinel.ts prints before exiting 1.
+    expect(() => new LambdaSentinelStack(app, 'LambdaSentinel')).toThrow(
+      'Invalid lambda-sentinel CDK context (-c key=value or cdk.json) (2):\n' +
+        '  - dryrun="true": unknown key; did you mean dryRun?\n' +
+        '  - alertEmail="ops@example.com": unknown key; did you mean alertEmails?',
+    );
+  });
+
+  it('fails `cdk synth -c pendingMinuts=5` naming the key and pendingMinutes', () => {
+    const app = new App({ context: { pendingMinuts: '5' } });
+
+    expect(() => new LambdaSentinelStack(app, 'LambdaSentinel')).toThrow(
+      /^Invalid lambda-sentinel CDK context [^\n]*\(1\):\n {2}- pendingMinuts="5": unknown key; did you mean pendingMinutes\?$/,
+    );
+  });
+
   it('rejects bad construct props the same way, naming them as construct props', () => {
     const build = () =>
       new LambdaSentinel(new Stack(new App(), 'Host'), 'Sentinel', {
