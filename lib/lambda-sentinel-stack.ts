@@ -1,7 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { parseSettings } from '../functions/scanner/settings';
-import { CONTEXT_ORIGIN, readContextSettings } from './context-settings';
+import { parseContextSettings } from './context-settings';
 import { LambdaSentinel } from './lambda-sentinel';
 
 /** A stack holding one LambdaSentinel configured from CDK context, with the outputs an operator needs. */
@@ -11,7 +10,7 @@ export class LambdaSentinelStack extends Stack {
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
-    const settings = parseSettings(readContextSettings(this.node), CONTEXT_ORIGIN);
+    const settings = parseContextSettings(this.node);
     this.sentinel = new LambdaSentinel(this, 'Sentinel', settings);
 
     new CfnOutput(this, 'AlertTopicArn', {

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Aws, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -26,6 +26,9 @@ import { SentinelDashboard } from './sentinel-dashboard';
 
 /** How settings given as construct props are named in a SettingsError message. */
 export const PROPS_ORIGIN = 'construct props';
+
+/** ID of the synth warning a sentinel without alertEmails gets; acknowledge it when the topic is subscribed otherwise. */
+export const NO_ALERT_EMAILS_WARNING = 'lambda-sentinel:noAlertEmails';
 
 /** Everything an operator may set (the same settings as CDK context) plus what only a construct user can choose. */
 export interface LambdaSentinelProps extends SentinelOptions {
@@ -140,6 +143,16 @@ export class LambdaSentinel extends Construct {
     for (const email of this.settings.alertEmails) {
       this.alertTopic.addSubscription(
         new subscriptions.EmailSubscription(email, { deadLetterQueue: this.deadLetterQueue }),
+      );
+    }
+    if (this.settings.alertEmails.length === 0) {
+      // On the construct rather than the stack, so a team adding the sentinel to its own app sees it too.
+      Annotations.of(this).addWarningV2(
+        NO_ALERT_EMAILS_WARNING,
+        'No alertEmails: nobody will be alerted. Findings and alarms go to an SNS topic with no subscriber. ' +
+          'Set alertEmails (cdk deploy -c alertEmails=ops@example.com, or the alertEmails prop), or subscribe ' +
+          "an endpoint to the alert topic yourself (the AlertTopicArn output; in your own app, the construct's " +
+          'alertTopic).',
       );
     }
     this.allowCloudWatchAlarmsToPublish();

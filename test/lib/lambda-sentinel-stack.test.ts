@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_SETTINGS, parseSettings, SettingsError } from '../../functions/scanner/settings';
 import { LambdaSentinel } from '../../lib/lambda-sentinel';
 import { LambdaSentinelStack } from '../../lib/lambda-sentinel-stack';
@@ -37,10 +37,12 @@ function allStatements(template: Template): Statement[] {
 }
 
 describe('LambdaSentinelStack with no context', () => {
+  let stack: LambdaSentinelStack;
   let template: Template;
   let deadLetterQueue: string;
   beforeAll(() => {
     const synthesized = synthesizeStack();
+    stack = synthesized.stack;
     template = synthesized.template;
     deadLetterQueue = logicalIdOf(synthesized.stack.sentinel.deadLetterQueue);
   });
@@ -133,6 +135,15 @@ describe('LambdaSentinelStack with no context', () => {
         ]),
       },
     });
+  });
+
+  it('warns at synth that nobody will be alerted, and how to change that', () => {
+    Annotations.fromStack(stack).hasWarning(
+      '/LambdaSentinel/Sentinel',
+      Match.stringLikeRegexp(
+        '^No alertEmails: nobody will be alerted\\..*-c alertEmails=ops@example\\.com.*AlertTopicArn output',
+      ),
+    );
   });
 
   it('subscribes no e-mail address', () => {
@@ -279,6 +290,7 @@ describe('LambdaSentinelStack with no context', () => {
 });
 
 describe('LambdaSentinelStack with context', () => {
+  let stack: LambdaSentinelStack;
   let template: Template;
   let deadLetterQueue: string;
   beforeAll(() => {
@@ -290,8 +302,15 @@ describe('LambdaSentinelStack with context', () => {
       // As cdk.json may hold them: numbers.
       pendingMinutes: 10,
     });
+    stack = synthesized.stack;
     template = synthesized.template;
     deadLetterQueue = logicalIdOf(synthesized.stack.sentinel.deadLetterQueue);
+  });
+
+  it('gives no warning once alertEmails are set', () => {
+    expect(Annotations.fromStack(stack).findWarning('/LambdaSentinel/Sentinel', Match.anyValue())).toEqual(
+      [],
+    );
   });
 
   it('uses the custom schedule', () => {
@@ -350,6 +369,28 @@ describe('settings validation', () => {
     expect(message).toContain('pendingMinutes="-1": a number of minutes > 0');
     expect(message).toContain('alertEmails="not-an-email": comma-separated e-mail addresses');
     expect(message).toContain('schedule="sometimes": an EventBridge schedule expression');
+  });
+
+  // The issue's commands: each used to synthesize a stack that ignored the mistyped keys.
+  it('fails `cdk synth -c remediate=throttle-loops -c dryrun=true -c alertEmail=ops@example.com`', () => {
+    const app = new App({
+      context: { remediate: 'throttle-loops', dryrun: 'true', alertEmail: 'ops@example.com' },
+    });
+
+    // Exactly what bin/lambda-sentinel.ts prints before exiting 1.
+    expect(() => new LambdaSentinelStack(app, 'LambdaSentinel')).toThrow(
+      'Invalid lambda-sentinel CDK context (-c key=value or cdk.json) (2):\n' +
+        '  - dryrun="true": unknown key; did you mean dryRun?\n' +
+        '  - alertEmail="ops@example.com": unknown key; did you mean alertEmails?',
+    );
+  });
+
+  it('fails `cdk synth -c pendingMinuts=5` naming the key and pendingMinutes', () => {
+    const app = new App({ context: { pendingMinuts: '5' } });
+
+    expect(() => new LambdaSentinelStack(app, 'LambdaSentinel')).toThrow(
+      /^Invalid lambda-sentinel CDK context [^\n]*\(1\):\n {2}- pendingMinuts="5": unknown key; did you mean pendingMinutes\?$/,
+    );
   });
 
   it('rejects bad construct props the same way, naming them as construct props', () => {
