@@ -37,6 +37,8 @@ export interface PreviousState {
   readonly pendingAlerts: readonly PendingAlert[];
   /** Remediations earlier runs recorded and the table still keeps; absent from stores that keep none. */
   readonly actions?: readonly ActionRecord[];
+  /** ISO-8601 end of the last metric window a spillover probe covered; absent until one answers. */
+  readonly spilloverProbedThrough?: string;
 }
 
 /** What one run decided to remember. */
@@ -58,6 +60,12 @@ export interface StateChange {
    * @default false
    */
   readonly keepLastRunAt?: boolean;
+  /**
+   * ISO-8601 end of the last metric window a spillover probe covered, as a scheduled scan leaves it; a run that
+   * read no metrics (a focused check) leaves it out, and what is stored stands.
+   * @default - unchanged
+   */
+  readonly spilloverProbedThrough?: string;
 }
 
 /** Converts a finding into what is kept of it, stamped with when it was seen and notified. */

@@ -1,7 +1,8 @@
 /**
  * What one run leaves for the next, in a small DynamoDB table (partition key `pk`, TTL attribute `expiresAt`).
  *
- * Items: `run` (when the last scheduled scan and the last save of any run happened, which functions to re-check),
+ * Items: `run` (when the last scheduled scan and the last save of any run happened, which functions to re-check,
+ * how far the spillover probe has looked),
  * `lease` (which invocation may run now, until when), `finding#<fingerprint>` (one open finding),
  * `alert#<id>` (an alert not yet confirmed published, with the state change it belongs to),
  * `alert-part#<id>#<n>` (the rest of a record too large for one item) and `action#<id>` (one remediation's audit
@@ -150,6 +151,7 @@ export class DynamoStateStore implements StateStore, ActionLog, RunLease {
       // Items written before focused checks existed have no lastSavedAt: their last save was a scan.
       let lastSavedAt = runItem?.lastSavedAt?.S ?? lastRunAt;
       let watchedFunctions = runItem?.watchedFunctions?.L?.map((name) => name.S ?? '') ?? [];
+      let spilloverProbedThrough = runItem?.spilloverProbedThrough?.S;
 
       const records = headers.map((header) => readRecord(header, parts)).sort(oldestFirst);
       for (const { change } of records) {
@@ -161,6 +163,7 @@ export class DynamoStateStore implements StateStore, ActionLog, RunLease {
         if (!change.keepLastRunAt) lastRunAt = change.runAt;
         lastSavedAt = change.runAt;
         watchedFunctions = [...change.watchedFunctions];
+        spilloverProbedThrough = change.spilloverProbedThrough ?? spilloverProbedThrough;
       }
       return {
         ...(lastRunAt !== undefined ? { lastRunAt } : {}),
@@ -168,6 +171,7 @@ export class DynamoStateStore implements StateStore, ActionLog, RunLease {
         watchedFunctions,
         pendingAlerts: records.map((record) => record.alert),
         actions: actions.sort((a, b) => a.decidedAt.localeCompare(b.decidedAt) || a.id.localeCompare(b.id)),
+        ...(spilloverProbedThrough !== undefined ? { spilloverProbedThrough } : {}),
       };
     });
   }
@@ -325,18 +329,23 @@ export class DynamoStateStore implements StateStore, ActionLog, RunLease {
     }
     await this.batchWrite([...writes.values()]);
     const assignments = ['lastSavedAt = :runAt', 'watchedFunctions = :watched', 'expiresAt = :expiresAt'];
+    const values: Record<string, AttributeValue> = {
+      ':runAt': { S: change.runAt },
+      ':watched': { L: change.watchedFunctions.map((name) => ({ S: name })) },
+      ':expiresAt': { N: String(epochSeconds(change.runAt) + RUN_RETENTION_SECONDS) },
+    };
     if (!change.keepLastRunAt) assignments.push('lastRunAt = :runAt');
+    if (change.spilloverProbedThrough !== undefined) {
+      assignments.push('spilloverProbedThrough = :probedThrough');
+      values[':probedThrough'] = { S: change.spilloverProbedThrough };
+    }
     await this.budget.call('UpdateItem', () =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: { S: RUN_KEY } },
           UpdateExpression: `SET ${assignments.join(', ')}`,
-          ExpressionAttributeValues: {
-            ':runAt': { S: change.runAt },
-            ':watched': { L: change.watchedFunctions.map((name) => ({ S: name })) },
-            ':expiresAt': { N: String(epochSeconds(change.runAt) + RUN_RETENTION_SECONDS) },
-          },
+          ExpressionAttributeValues: values,
         }),
       ),
     );

@@ -121,6 +121,34 @@ describe('DynamoStateStore (against dynalite)', () => {
     expect(state.pendingAlerts).toEqual([firstAlert]);
   });
 
+  it('remembers how far the spillover probe reached until a scan saves a later reach', async () => {
+    const probedThrough = '2026-11-26T14:12:00.000Z';
+    await store.save(change(hoursAgo(1), { spilloverProbedThrough: probedThrough }));
+    // A scan whose probe was skipped or failed, and a focused check, save no reach of their own.
+    await store.save(change(hoursAgo(0.9), { watchedFunctions: ['orders-api'] }));
+    await store.save(change(hoursAgo(0.8), { keepLastRunAt: true }));
+
+    expect((await store.load()).spilloverProbedThrough).toBe(probedThrough);
+
+    await store.save(change(hoursAgo(0.7), { spilloverProbedThrough: '2026-11-26T14:22:00.000Z' }));
+    expect((await store.load()).spilloverProbedThrough).toBe('2026-11-26T14:22:00.000Z');
+  });
+
+  it('finishes a save that died before its run item with the spillover probe’s reach in it', async () => {
+    await store.save(change(hoursAgo(1), { spilloverProbedThrough: '2026-11-26T13:12:00.000Z' }));
+    const dying = instrumentedStore(1);
+    const save = dying.store.save(
+      change(hoursAgo(0), {
+        spilloverProbedThrough: '2026-11-26T14:12:00.000Z',
+        alert: alert('run-2', hoursAgo(0)),
+      }),
+    );
+    await expect(save).rejects.toThrow(StateStoreError);
+    dying.destroy();
+
+    expect((await store.load()).spilloverProbedThrough).toBe('2026-11-26T14:12:00.000Z');
+  });
+
   it('returns pending alerts oldest first and forgets one once it is marked delivered', async () => {
     const older = alert('run-1', hoursAgo(1));
     const newer = alert('run-2', hoursAgo(0));
