@@ -40,6 +40,11 @@ export interface RunOutcome {
    * @default false
    */
   readonly keepLastRunAt?: boolean;
+  /**
+   * How far the spillover probe has looked, for a run that read metrics (StateChange.spilloverProbedThrough).
+   * @default - unchanged
+   */
+  readonly spilloverProbedThrough?: string;
 }
 
 /** What the alert step did, as the run report counts it. */
@@ -94,6 +99,9 @@ export async function notifyAndPersist(
       watchedFunctions: watchedFunctions(snapshot, previous),
       ...(alert ? { alert } : {}),
       ...(outcome.keepLastRunAt ? { keepLastRunAt: true } : {}),
+      ...(outcome.spilloverProbedThrough !== undefined
+        ? { spilloverProbedThrough: outcome.spilloverProbedThrough }
+        : {}),
     });
   } catch (error) {
     throw new RunFailedError('could not save the run state; nothing was published', { cause: error });

@@ -4,7 +4,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { RequestBudget } from './aws/request-budget';
 import { checkFunctions, collectInventory, type Inventory } from './collect/inventory';
-import { collectMetrics } from './collect/metrics';
+import { collectMetrics, spilloverProbedThrough } from './collect/metrics';
 import { hogsNeedingDetail } from './detect/concurrency-hog';
 import type { DetectorContext } from './detect/detector';
 import { DETECTORS, isAssessed, runDetectors } from './detect/registry';
@@ -94,7 +94,9 @@ export async function runScan(
     settings,
     now: startedAt,
     functions: inventory.functions,
-    ...(previous.lastRunAt !== undefined ? { previousRunAt: Date.parse(previous.lastRunAt) } : {}),
+    ...(previous.spilloverProbedThrough !== undefined
+      ? { spilloverProbedThrough: previous.spilloverProbedThrough }
+      : {}),
   });
   const errors: ScanError[] = [...inventory.errors, ...metrics.errors];
   log({
@@ -163,6 +165,7 @@ export async function runScan(
     isAssessed: (stored) => isAssessed(context, DETECTORS, stored),
     startedAt,
     remediation: { actions: acted.actions, skipped: decision.skipped },
+    spilloverProbedThrough: spilloverProbedThrough(previous.spilloverProbedThrough, metrics.metrics),
   });
 
   const report: ScanReport = {
