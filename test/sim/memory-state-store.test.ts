@@ -36,6 +36,9 @@ describe('MemoryStateStore', () => {
       upsert: [FINDING],
       remove: [],
       watchedFunctions: ['ledger-sync'],
+      unsettledFunctions: [
+        { functionName: 'ledger-sync', state: 'Failed', since: '2030-01-15T11:55:00.000Z' },
+      ],
       alert,
     });
     const beforeDelivery = await store.load();
@@ -52,6 +55,9 @@ describe('MemoryStateStore', () => {
       lastRunAt: '2030-01-15T12:00:00.000Z',
       openFindings: [FINDING],
       watchedFunctions: ['ledger-sync'],
+      unsettledFunctions: [
+        { functionName: 'ledger-sync', state: 'Failed', since: '2030-01-15T11:55:00.000Z' },
+      ],
       pendingAlerts: [alert],
     });
     expect(later).toMatchObject({
@@ -59,6 +65,7 @@ describe('MemoryStateStore', () => {
       openFindings: [],
       pendingAlerts: [],
     });
+    expect(later.unsettledFunctions).toBeUndefined();
   });
 
   it('leaves lastRunAt and the spillover probe’s reach alone when a focused check saves, as the DynamoDB store does', async () => {

@@ -1,4 +1,4 @@
-import type { Action, Finding, FindingKind, Severity } from '../model';
+import type { Action, Finding, FindingKind, Severity, UnsettledSighting } from '../model';
 
 /** A finding as remembered between runs: enough to decide whether to alert again and to say it resolved. */
 export interface StoredFinding {
@@ -33,6 +33,11 @@ export interface PreviousState {
   readonly openFindings: readonly StoredFinding[];
   /** Functions last seen in a state that is not settled (Pending, updating, Failed, ...): re-checked every run. */
   readonly watchedFunctions: readonly string[];
+  /**
+   * When the watched functions were first seen in the unsettled state they were last seen in; absent from
+   * stores and items that keep none.
+   */
+  readonly unsettledFunctions?: readonly UnsettledSighting[];
   /** Alerts saved but not yet confirmed published (a failed or interrupted run); oldest first. */
   readonly pendingAlerts: readonly PendingAlert[];
   /** Remediations earlier runs recorded and the table still keeps; absent from stores that keep none. */
@@ -51,6 +56,11 @@ export interface StateChange {
   readonly remove: readonly string[];
   /** The full set of functions to re-check next run. */
   readonly watchedFunctions: readonly string[];
+  /**
+   * The full set of unsettled sightings to carry to the next run, one per watched function whose state is known.
+   * @default - none
+   */
+  readonly unsettledFunctions?: readonly UnsettledSighting[];
   /** This run's alert, saved with the state so that publishing it can be retried; absent when nothing to say. */
   readonly alert?: PendingAlert;
   /**

@@ -121,6 +121,31 @@ describe('DynamoStateStore (against dynalite)', () => {
     expect(state.pendingAlerts).toEqual([firstAlert]);
   });
 
+  it('keeps, beside the watch list, since when each watched function has been unsettled', async () => {
+    const restoring = {
+      functionName: 'nightly-report',
+      state: 'Pending',
+      stateReasonCode: 'Restoring',
+      lastUpdateStatus: 'Successful',
+      since: hoursAgo(0.5),
+    };
+    const updating = { functionName: 'orders-api', lastUpdateStatus: 'InProgress', since: hoursAgo(0.2) };
+    await store.save(
+      change(hoursAgo(0), {
+        watchedFunctions: ['nightly-report', 'orders-api'],
+        unsettledFunctions: [restoring, updating],
+      }),
+    );
+
+    expect(await store.load()).toMatchObject({
+      watchedFunctions: ['nightly-report', 'orders-api'],
+      unsettledFunctions: [restoring, updating],
+    });
+
+    await store.save(change(hoursAgo(-0.1), { watchedFunctions: [] }));
+    expect((await store.load()).unsettledFunctions).toBeUndefined();
+  });
+
   it('remembers how far the spillover probe reached until a scan saves a later reach', async () => {
     const probedThrough = '2026-11-26T14:12:00.000Z';
     await store.save(change(hoursAgo(1), { spilloverProbedThrough: probedThrough }));
