@@ -3,12 +3,12 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { RequestBudget } from './aws/request-budget';
-import { checkFunctions, collectInventory, type Inventory } from './collect/inventory';
+import { checkFunctions, collectInventory, withUnsettledSince, type Inventory } from './collect/inventory';
 import { collectMetrics, spilloverProbedThrough } from './collect/metrics';
 import { hogsNeedingDetail } from './detect/concurrency-hog';
 import type { DetectorContext } from './detect/detector';
 import { DETECTORS, isAssessed, runDetectors } from './detect/registry';
-import type { AccountSnapshot, Clock, Finding, ScanError, ScanReport } from './model';
+import type { AccountSnapshot, Clock, Finding, ScanError, ScanReport, UnsettledSighting } from './model';
 import { deliverPendingAlerts, notifyAndPersist } from './notify-and-persist';
 import { act } from './remediate/act';
 import { newActionId } from './remediate/action-text';
@@ -123,7 +123,13 @@ export async function runScan(
     settings,
     now: startedAt,
   };
-  const { context, checkedAgain } = await checkNamedFunctions(firstLook, inventory, deps, settings);
+  const { context, checkedAgain } = await checkNamedFunctions(
+    firstLook,
+    inventory,
+    deps,
+    settings,
+    previous.unsettledFunctions ?? [],
+  );
   errors.push(...checkedAgain.errors);
   const snapshot = context.snapshot;
   const detected = runDetectors(context, DETECTORS);
@@ -197,6 +203,7 @@ async function checkNamedFunctions(
   inventory: Inventory,
   deps: ScanDependencies,
   settings: SentinelSettings,
+  sightings: readonly UnsettledSighting[],
 ): Promise<{ context: DetectorContext; checkedAgain: Pick<Inventory, 'checked' | 'errors'> }> {
   const checked = new Set(inventory.checked.map((candidate) => candidate.functionName));
   const named = new Set([
@@ -222,7 +229,7 @@ async function checkNamedFunctions(
   );
   const snapshot: AccountSnapshot = {
     ...context.snapshot,
-    functions: again.functions,
+    functions: withUnsettledSince(again.functions, sightings, context.now),
     ignoredFunctions: [...context.snapshot.ignoredFunctions, ...again.ignoredFunctions],
   };
   return { context: { ...context, snapshot }, checkedAgain: again };
