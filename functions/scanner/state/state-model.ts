@@ -12,6 +12,11 @@ export interface StoredFinding {
   readonly firstSeenAt: string;
   /** ISO-8601 time it was last included in an alert. */
   readonly lastNotifiedAt: string;
+  /**
+   * ISO-8601 time the problem began as far as the evidence tells: the earliest evidence time any run reported,
+   * `firstSeenAt` when none reported one. Absent from records written before it was kept: read `firstSeenAt`.
+   */
+  readonly since?: string;
 }
 
 /** An alert written before it is published, so a failed publish is retried and never sent twice. */
@@ -78,11 +83,15 @@ export interface StateChange {
   readonly spilloverProbedThrough?: string;
 }
 
-/** Converts a finding into what is kept of it, stamped with when it was seen and notified. */
+/**
+ * Converts a finding into what is kept of it, stamped with when it was seen and notified, and since when the
+ * problem has lasted: the earliest of `earlierSince` (what was kept before) and this run's evidence time.
+ */
 export function toStoredFinding(
   finding: Finding,
   firstSeenAt: string,
   lastNotifiedAt: string,
+  earlierSince?: string,
 ): StoredFinding {
   return {
     fingerprint: finding.fingerprint,
@@ -93,7 +102,23 @@ export function toStoredFinding(
     summary: finding.summary,
     firstSeenAt,
     lastNotifiedAt,
+    since: earliestTime(earlierSince, finding.since) ?? firstSeenAt,
   };
+}
+
+/** When a stored finding's problem began: its `since`, or `firstSeenAt` for records that predate it. */
+export function storedSince(stored: Pick<StoredFinding, 'since' | 'firstSeenAt'>): string {
+  return stored.since ?? stored.firstSeenAt;
+}
+
+/** The earliest of some ISO-8601 times, ignoring absent and unreadable ones; undefined when none is left. */
+export function earliestTime(...times: readonly (string | undefined)[]): string | undefined {
+  let earliest: string | undefined;
+  for (const time of times) {
+    if (time === undefined || Number.isNaN(Date.parse(time))) continue;
+    if (earliest === undefined || Date.parse(time) < Date.parse(earliest)) earliest = time;
+  }
+  return earliest;
 }
 
 /** Where a run's memory lives between runs (DynamoDB in production). */

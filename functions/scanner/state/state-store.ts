@@ -475,12 +475,14 @@ function findingItem(finding: StoredFinding, expiresAt: number): Item {
     summary: { S: finding.summary },
     firstSeenAt: { S: finding.firstSeenAt },
     lastNotifiedAt: { S: finding.lastNotifiedAt },
+    ...(finding.since !== undefined ? { since: { S: finding.since } } : {}),
     expiresAt: { N: String(expiresAt) },
   };
 }
 
 function storedFindingFromItem(item: Item): StoredFinding {
   const qualifier = item.qualifier?.S;
+  const since = item.since?.S;
   return {
     fingerprint: text(item, 'fingerprint'),
     kind: text(item, 'kind') as FindingKind,
@@ -490,6 +492,7 @@ function storedFindingFromItem(item: Item): StoredFinding {
     summary: text(item, 'summary'),
     firstSeenAt: text(item, 'firstSeenAt'),
     lastNotifiedAt: text(item, 'lastNotifiedAt'),
+    ...(since !== undefined ? { since } : {}),
   };
 }
 

@@ -103,7 +103,11 @@ describe('DynamoStateStore (against dynalite)', () => {
 
   it('loads back the findings, watched functions and pending alert a run saved', async () => {
     const orders = storedFinding('orders-api');
-    const billing = storedFinding('billing', 2, { qualifier: 'live', severity: 'critical' });
+    const billing = storedFinding('billing', 2, {
+      qualifier: 'live',
+      severity: 'critical',
+      since: hoursAgo(30),
+    });
     const firstAlert = alert('run-1', hoursAgo(0));
 
     await store.save(
