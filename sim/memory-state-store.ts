@@ -1,3 +1,4 @@
+import type { UnsettledSighting } from '../functions/scanner/model';
 import {
   ActionConflictError,
   type ActionLog,
@@ -20,6 +21,8 @@ export class MemoryStateStore implements StateStore, ActionLog, RunLease {
   private lastRunAt: string | undefined;
   private readonly findings = new Map<string, StoredFinding>();
   private watched: readonly string[] = [];
+  private unsettled: readonly UnsettledSighting[] = [];
+  private spilloverProbedThrough: string | undefined;
   private readonly alerts = new Map<string, PendingAlert>();
   private readonly actions = new Map<string, ActionRecord>();
   private lease: { readonly holder: string; readonly expiresAt: number } | undefined;
@@ -30,17 +33,23 @@ export class MemoryStateStore implements StateStore, ActionLog, RunLease {
       ...(this.lastRunAt !== undefined ? { lastRunAt: this.lastRunAt } : {}),
       openFindings: [...this.findings.values()],
       watchedFunctions: [...this.watched],
+      ...(this.unsettled.length > 0 ? { unsettledFunctions: [...this.unsettled] } : {}),
       pendingAlerts: [...this.alerts.values()],
       actions: [...this.actions.values()],
+      ...(this.spilloverProbedThrough !== undefined
+        ? { spilloverProbedThrough: this.spilloverProbedThrough }
+        : {}),
     });
   }
 
-  /** Applies one run's change; a focused check's leaves lastRunAt alone. */
+  /** Applies one run's change; a focused check's leaves lastRunAt and the spillover probe's reach alone. */
   save(change: StateChange): Promise<void> {
     if (!change.keepLastRunAt) this.lastRunAt = change.runAt;
     for (const finding of change.upsert) this.findings.set(finding.fingerprint, finding);
     for (const fingerprint of change.remove) this.findings.delete(fingerprint);
     this.watched = [...change.watchedFunctions];
+    this.unsettled = [...(change.unsettledFunctions ?? [])];
+    this.spilloverProbedThrough = change.spilloverProbedThrough ?? this.spilloverProbedThrough;
     if (change.alert) this.alerts.set(change.alert.id, change.alert);
     return Promise.resolve();
   }

@@ -1,4 +1,4 @@
-import { checkFunctions } from './collect/inventory';
+import { checkFunctions, withUnsettledSince } from './collect/inventory';
 import type { DetectorContext } from './detect/detector';
 import { isAssessed, runDetectors, STATE_DETECTORS } from './detect/registry';
 import type { AccountSnapshot, ScanReport } from './model';
@@ -54,7 +54,7 @@ export async function runFocusedCheck(
     accountId: target.accountId,
     region: target.region,
     collectedAt: new Date(startedAt).toISOString(),
-    functions: checks.functions,
+    functions: withUnsettledSince(checks.functions, previous.unsettledFunctions ?? [], startedAt),
     inventoryComplete: false,
     ignoredFunctions: checks.ignoredFunctions,
   };

@@ -35,6 +35,23 @@ export interface FunctionSnapshot {
   readonly vpcSubnetIds?: readonly string[];
   /** Present only when GetFunction ran for this function in this run. */
   readonly detail?: FunctionDetail;
+  /**
+   * ISO-8601 time the sentinel first saw the function in the unsettled state it is in now (Pending, mid-update,
+   * Failed, ...), carried from run to run while its State, StateReasonCode and LastUpdateStatus stay the same; a
+   * lower bound on how long it has been in that state. Absent when it is settled or was not checked this run.
+   */
+  readonly unsettledSince?: string;
+}
+
+/** When the sentinel first saw a function in an unsettled state, as one run leaves it for the next. */
+export interface UnsettledSighting {
+  readonly functionName: string;
+  /** The state fields that were seen; a change in any of them is a new state, timed afresh. */
+  readonly state?: string;
+  readonly stateReasonCode?: string;
+  readonly lastUpdateStatus?: string;
+  /** ISO-8601 time of the run that first saw the function in this state. */
+  readonly since: string;
 }
 
 /** What GetFunction told us about one function. */

@@ -1,4 +1,5 @@
-import type { AccountSnapshot, Action, Finding, FunctionSnapshot, ScanStats } from './model';
+import { isUnsettled, unsettledSighting } from './collect/inventory';
+import type { AccountSnapshot, Action, Finding, ScanStats, UnsettledSighting } from './model';
 import { planAlert } from './notify/plan-alert';
 import { publishAlert } from './notify/publish-alert';
 import { renderAlert } from './notify/render-alert';
@@ -40,6 +41,11 @@ export interface RunOutcome {
    * @default false
    */
   readonly keepLastRunAt?: boolean;
+  /**
+   * How far the spillover probe has looked, for a run that read metrics (StateChange.spilloverProbedThrough).
+   * @default - unchanged
+   */
+  readonly spilloverProbedThrough?: string;
 }
 
 /** What the alert step did, as the run report counts it. */
@@ -86,14 +92,19 @@ export async function notifyAndPersist(
     subject: alert?.subject,
   });
 
+  const watched = watchedFunctions(snapshot, previous);
   try {
     await deps.stateStore.save({
       runAt: snapshot.collectedAt,
       upsert: plan.upsert,
       remove: plan.remove,
-      watchedFunctions: watchedFunctions(snapshot, previous),
+      watchedFunctions: watched,
+      unsettledFunctions: unsettledSightings(snapshot, previous, watched),
       ...(alert ? { alert } : {}),
       ...(outcome.keepLastRunAt ? { keepLastRunAt: true } : {}),
+      ...(outcome.spilloverProbedThrough !== undefined
+        ? { spilloverProbedThrough: outcome.spilloverProbedThrough }
+        : {}),
     });
   } catch (error) {
     throw new RunFailedError('could not save the run state; nothing was published', { cause: error });
@@ -138,16 +149,6 @@ async function deliver(alert: PendingAlert, target: ScanTarget, deps: ScanDepend
   }
 }
 
-/** A function whose state has not settled is re-checked every run until it has. */
-function isUnsettled(fn: FunctionSnapshot): boolean {
-  const detail = fn.detail;
-  if (!detail) return false;
-  const settledState =
-    detail.state === 'Active' || (detail.state === 'Inactive' && detail.stateReasonCode === 'Idle');
-  const settledUpdate = detail.lastUpdateStatus === undefined || detail.lastUpdateStatus === 'Successful';
-  return !settledState || !settledUpdate;
-}
-
 /**
  * Next run's watch list: functions seen unsettled now, plus previously watched ones this run could not check
  * (a throttled or failed GetFunction must not drop a stuck function from view), unless they are gone.
@@ -162,4 +163,26 @@ function watchedFunctions(snapshot: AccountSnapshot, previous: PreviousState): s
     if (unchecked && !ignored.has(name)) watched.add(name);
   }
   return [...watched].sort();
+}
+
+/**
+ * When each function on next run's watch list was first seen in its unsettled state: this run's stamp for the ones
+ * it checked, the earlier record for the ones it could not (they keep their place on the watch list too).
+ */
+function unsettledSightings(
+  snapshot: AccountSnapshot,
+  previous: PreviousState,
+  watched: readonly string[],
+): UnsettledSighting[] {
+  const byName = new Map(snapshot.functions.map((fn) => [fn.functionName, fn]));
+  const earlier = new Map((previous.unsettledFunctions ?? []).map((seen) => [seen.functionName, seen]));
+  return watched.flatMap((name): UnsettledSighting[] => {
+    const fn = byName.get(name);
+    if (fn?.detail) {
+      const since = fn.unsettledSince ?? snapshot.collectedAt;
+      return isUnsettled(fn) ? [unsettledSighting(name, fn.detail, since)] : [];
+    }
+    const seen = earlier.get(name);
+    return seen ? [seen] : [];
+  });
 }

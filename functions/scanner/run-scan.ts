@@ -3,12 +3,12 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { RequestBudget } from './aws/request-budget';
-import { checkFunctions, collectInventory, type Inventory } from './collect/inventory';
-import { collectMetrics } from './collect/metrics';
+import { checkFunctions, collectInventory, withUnsettledSince, type Inventory } from './collect/inventory';
+import { collectMetrics, spilloverProbedThrough } from './collect/metrics';
 import { hogsNeedingDetail } from './detect/concurrency-hog';
 import type { DetectorContext } from './detect/detector';
 import { DETECTORS, isAssessed, runDetectors } from './detect/registry';
-import type { AccountSnapshot, Clock, Finding, ScanError, ScanReport } from './model';
+import type { AccountSnapshot, Clock, Finding, ScanError, ScanReport, UnsettledSighting } from './model';
 import { deliverPendingAlerts, notifyAndPersist } from './notify-and-persist';
 import { act } from './remediate/act';
 import { newActionId } from './remediate/action-text';
@@ -94,7 +94,9 @@ export async function runScan(
     settings,
     now: startedAt,
     functions: inventory.functions,
-    ...(previous.lastRunAt !== undefined ? { previousRunAt: Date.parse(previous.lastRunAt) } : {}),
+    ...(previous.spilloverProbedThrough !== undefined
+      ? { spilloverProbedThrough: previous.spilloverProbedThrough }
+      : {}),
     cappedFunctions: cappedFunctions(previous.actions ?? []),
   });
   const errors: ScanError[] = [...inventory.errors, ...metrics.errors];
@@ -122,7 +124,13 @@ export async function runScan(
     settings,
     now: startedAt,
   };
-  const { context, checkedAgain } = await checkNamedFunctions(firstLook, inventory, deps, settings);
+  const { context, checkedAgain } = await checkNamedFunctions(
+    firstLook,
+    inventory,
+    deps,
+    settings,
+    previous.unsettledFunctions ?? [],
+  );
   errors.push(...checkedAgain.errors);
   const snapshot = context.snapshot;
   const detected = runDetectors(context, DETECTORS);
@@ -164,6 +172,7 @@ export async function runScan(
     isAssessed: (stored) => isAssessed(context, DETECTORS, stored),
     startedAt,
     remediation: { actions: acted.actions, skipped: decision.skipped },
+    spilloverProbedThrough: spilloverProbedThrough(previous.spilloverProbedThrough, metrics.metrics),
   });
 
   const report: ScanReport = {
@@ -201,6 +210,7 @@ async function checkNamedFunctions(
   inventory: Inventory,
   deps: ScanDependencies,
   settings: SentinelSettings,
+  sightings: readonly UnsettledSighting[],
 ): Promise<{ context: DetectorContext; checkedAgain: Pick<Inventory, 'checked' | 'errors'> }> {
   const checked = new Set(inventory.checked.map((candidate) => candidate.functionName));
   const named = new Set([
@@ -226,7 +236,7 @@ async function checkNamedFunctions(
   );
   const snapshot: AccountSnapshot = {
     ...context.snapshot,
-    functions: again.functions,
+    functions: withUnsettledSince(again.functions, sightings, context.now),
     ignoredFunctions: [...context.snapshot.ignoredFunctions, ...again.ignoredFunctions],
   };
   return { context: { ...context, snapshot }, checkedAgain: again };

@@ -36,6 +36,9 @@ describe('MemoryStateStore', () => {
       upsert: [FINDING],
       remove: [],
       watchedFunctions: ['ledger-sync'],
+      unsettledFunctions: [
+        { functionName: 'ledger-sync', state: 'Failed', since: '2030-01-15T11:55:00.000Z' },
+      ],
       alert,
     });
     const beforeDelivery = await store.load();
@@ -52,6 +55,9 @@ describe('MemoryStateStore', () => {
       lastRunAt: '2030-01-15T12:00:00.000Z',
       openFindings: [FINDING],
       watchedFunctions: ['ledger-sync'],
+      unsettledFunctions: [
+        { functionName: 'ledger-sync', state: 'Failed', since: '2030-01-15T11:55:00.000Z' },
+      ],
       pendingAlerts: [alert],
     });
     expect(later).toMatchObject({
@@ -59,11 +65,18 @@ describe('MemoryStateStore', () => {
       openFindings: [],
       pendingAlerts: [],
     });
+    expect(later.unsettledFunctions).toBeUndefined();
   });
 
-  it('leaves lastRunAt alone when a focused check saves, as the DynamoDB store does', async () => {
+  it('leaves lastRunAt and the spillover probe’s reach alone when a focused check saves, as the DynamoDB store does', async () => {
     const store = new MemoryStateStore();
-    await store.save({ runAt: '2030-01-15T12:00:00.000Z', upsert: [], remove: [], watchedFunctions: [] });
+    await store.save({
+      runAt: '2030-01-15T12:00:00.000Z',
+      upsert: [],
+      remove: [],
+      watchedFunctions: [],
+      spilloverProbedThrough: '2030-01-15T11:57:00.000Z',
+    });
 
     await store.save({
       runAt: '2030-01-15T12:03:00.000Z',
@@ -77,6 +90,7 @@ describe('MemoryStateStore', () => {
       lastRunAt: '2030-01-15T12:00:00.000Z',
       openFindings: [FINDING],
       watchedFunctions: ['ledger-sync'],
+      spilloverProbedThrough: '2030-01-15T11:57:00.000Z',
     });
   });
 

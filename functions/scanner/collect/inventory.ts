@@ -12,7 +12,9 @@ import {
   type Clock,
   type FunctionDetail,
   type FunctionSnapshot,
+  type FunctionStateFields,
   type ScanError,
+  type UnsettledSighting,
 } from '../model';
 import type { SentinelSettings } from '../settings';
 import { selectCandidates, type Candidate } from './candidates';
@@ -24,7 +26,12 @@ export interface InventoryInput {
   readonly settings: SentinelSettings;
   /** Epoch milliseconds of this run. */
   readonly now: number;
-  readonly previous: { readonly lastRunAt?: string; readonly watchedFunctions: readonly string[] };
+  readonly previous: {
+    readonly lastRunAt?: string;
+    readonly watchedFunctions: readonly string[];
+    /** When earlier runs first saw the watched functions in their unsettled state. */
+    readonly unsettledFunctions?: readonly UnsettledSighting[];
+  };
   /** Epoch milliseconds after which no GetFunction starts; the candidates left are reported unchecked. */
   readonly deadline?: number;
   /**
@@ -67,7 +74,8 @@ type CheckOutcome =
 
 /**
  * Lists every function ($LATEST only, which is where state lives) and reads state, reserved concurrency and
- * tags with GetFunction for this run's candidates only. A failed list, a function deleted mid-scan, or a
+ * tags with GetFunction for this run's candidates only; a checked function whose state has not settled is
+ * stamped with when the sentinel first saw it in that state (withUnsettledSince). A failed list, a function deleted mid-scan, or a
  * check still throttled after retries is recorded in `errors`, and the inventory carries on without it.
  */
 export async function collectInventory(input: InventoryInput): Promise<Inventory> {
@@ -85,6 +93,7 @@ export async function collectInventory(input: InventoryInput): Promise<Inventory
   const checks = await checkFunctions(input, candidates, listing.functions);
   return {
     ...checks,
+    functions: withUnsettledSince(checks.functions, previous.unsettledFunctions ?? [], now),
     inventoryComplete: listing.complete,
     errors: [...(listing.error ? [listing.error] : []), ...checks.errors],
   };
@@ -245,6 +254,64 @@ export function snapshotWithDetail(
     checkedAt: new Date(checkedAt).toISOString(),
   };
   return { ...base, detail };
+}
+
+/**
+ * Whether a checked function's state has not settled: anything but Active (or Inactive because it was idle), or an
+ * update that has not succeeded. Such functions are watched: re-checked every run until they settle.
+ */
+export function isUnsettled(fn: FunctionSnapshot): boolean {
+  const detail = fn.detail;
+  if (!detail) return false;
+  const settledState =
+    detail.state === 'Active' || (detail.state === 'Inactive' && detail.stateReasonCode === 'Idle');
+  const settledUpdate = detail.lastUpdateStatus === undefined || detail.lastUpdateStatus === 'Successful';
+  return !settledState || !settledUpdate;
+}
+
+/** What to remember of a function seen unsettled: the state fields it was seen in, and since when. */
+export function unsettledSighting(
+  functionName: string,
+  detail: FunctionStateFields,
+  since: string,
+): UnsettledSighting {
+  const { state, stateReasonCode, lastUpdateStatus } = detail;
+  return {
+    functionName,
+    ...(state !== undefined ? { state } : {}),
+    ...(stateReasonCode !== undefined ? { stateReasonCode } : {}),
+    ...(lastUpdateStatus !== undefined ? { lastUpdateStatus } : {}),
+    since,
+  };
+}
+
+/**
+ * Stamps each checked function whose state has not settled with `unsettledSince`: the time an earlier run first
+ * saw it in the same state (State, StateReasonCode and LastUpdateStatus unchanged), else `runAt`, this run being
+ * the first to see it so. Settled and unchecked functions carry none. Lambda reports no time for some states (a
+ * restore from Inactive leaves LastModified alone), so this clock is the only measure of how long they last.
+ */
+export function withUnsettledSince(
+  functions: readonly FunctionSnapshot[],
+  sightings: readonly UnsettledSighting[],
+  runAt: number,
+): FunctionSnapshot[] {
+  const earlier = new Map(sightings.map((sighting) => [sighting.functionName, sighting]));
+  return functions.map((fn) => {
+    if (!fn.detail || !isUnsettled(fn)) {
+      if (fn.unsettledSince === undefined) return fn;
+      const settled = { ...fn };
+      delete settled.unsettledSince;
+      return settled;
+    }
+    const seen = earlier.get(fn.functionName);
+    const same =
+      seen !== undefined &&
+      seen.state === fn.detail.state &&
+      seen.stateReasonCode === fn.detail.stateReasonCode &&
+      seen.lastUpdateStatus === fn.detail.lastUpdateStatus;
+    return { ...fn, unsettledSince: same ? seen.since : new Date(runAt).toISOString() };
+  });
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; results keep the items' order. */

@@ -2,8 +2,9 @@
  * Tiered collection of Lambda's CloudWatch metrics: the region level every run, a function's own series only
  * where the region level shows a signal, and Lambda settings only for the functions the metrics single out.
  *
- * Tier 0, every run: two GetMetricData calls, one for the window (five region-level series and two SEARCH
- * probes) and one for the region's invocation history (a call has one time range, and the ranges differ).
+ * Tier 0, every run: two GetMetricData calls, one for the window (five region-level series, the SEARCH probe for
+ * dropped recursion, and, in the runs that must, the SEARCH probe for spillover: see probesSpillover) and one for
+ * the region's invocation history (a call has one time range, and the ranges differ).
  * RecursiveInvocationsDropped and the ProvisionedConcurrency* metrics have no region-level series; the SEARCH
  * probes return only the per-function series CloudWatch holds: for dropped recursion none in a quiet account,
  * for spillover one per alias or version with provisioned concurrency.
@@ -41,8 +42,12 @@ import { hasData, hasNonZero } from './metric-series';
 export interface CollectMetricsInput extends CollectorInput {
   /** The inventory: Lambda settings are read only for functions in it, and its size bounds Metrics Insights' cost. */
   readonly functions: readonly FunctionSnapshot[];
-  /** Epoch milliseconds of the previous run, which decides whether this run probes for spillover. */
-  readonly previousRunAt?: number;
+  /**
+   * ISO-8601 end of the last window the spillover probe covered (saved by earlier runs), which decides whether
+   * this run probes for spillover.
+   * @default - none recorded: this run probes
+   */
+  readonly spilloverProbedThrough?: string;
   /**
    * Functions under a cap the sentinel applied and has not lifted: their throttles over the last `capHoldMinutes`
    * are read, so that decide can lift the cap once they are calm.
@@ -52,25 +57,47 @@ export interface CollectMetricsInput extends CollectorInput {
 }
 
 /**
+ * Minutes a run may start later than its schedule says, on top of the schedule period, before a skipped probe
+ * could leave a gap: EventBridge fires a scheduled rule at some second within the minute it is due, the
+ * asynchronous invocation can wait briefly in Lambda's queue, and the window is floored to the minute.
+ */
+export const SCHEDULE_JITTER_MARGIN_MINUTES = 2;
+
+/**
  * Whether this run searches for spillover. The probe costs one metric per alias or version with provisioned
- * concurrency, and spillover means cold starts, not an outage, so not every run needs to look: the first run in
- * each probe period does, where the period is the largest whole number of schedule periods that fits in the
- * lookback. Runs then probe every that many runs, and since each window spans the whole lookback, consecutive
- * probes still see every minute (three times fewer probes on the defaults). When the runs' spacing is unknown
- * (a cron schedule) or no two runs fit in the lookback, every run probes: skipping one could leave minutes unseen.
+ * concurrency, and spillover means cold starts, not an outage, so not every run needs to look; but every minute
+ * must be looked at by some probe. Earlier runs record how far their probes reached (`probedThrough`, the end of
+ * the last probed window). This run may skip only if the next run's window will still start at or before that
+ * point, the next run coming at most one schedule period and SCHEDULE_JITTER_MARGIN_MINUTES after this one; if
+ * its window could start later, the minutes in between would never be probed, so this run probes. It also probes
+ * when nothing is recorded (a first run) or the runs' spacing is unknown (a cron schedule). On the defaults
+ * (15-minute lookback, 5-minute runs) that is every other run.
  */
 export function probesSpillover(
-  now: number,
-  previousRunAt: number | undefined,
-  lookbackMinutes: number,
+  window: Pick<MetricWindow, 'start'>,
+  probedThrough: string | undefined,
   scheduleMinutes: number | undefined,
 ): boolean {
-  if (previousRunAt === undefined || !Number.isFinite(previousRunAt)) return true;
-  if (scheduleMinutes === undefined) return true;
-  const runsPerProbe = Math.floor(lookbackMinutes / scheduleMinutes);
-  if (runsPerProbe <= 1) return true;
-  const period = runsPerProbe * scheduleMinutes * 60_000;
-  return Math.floor(now / period) !== Math.floor(previousRunAt / period);
+  const reached = probedThrough === undefined ? NaN : Date.parse(probedThrough);
+  if (!Number.isFinite(reached) || scheduleMinutes === undefined) return true;
+  const nextWindowStartAtLatest =
+    Date.parse(window.start) + (scheduleMinutes + SCHEDULE_JITTER_MARGIN_MINUTES) * 60_000;
+  return nextWindowStartAtLatest > reached;
+}
+
+/**
+ * How far the spillover probe has looked once this run is done, for the run state: this run's window end when
+ * its probe answered, otherwise what earlier runs recorded (a failed or skipped probe reaches no further).
+ */
+export function spilloverProbedThrough(
+  previous: string | undefined,
+  metrics: Pick<MetricsSnapshot, 'window' | 'coverage'>,
+): string | undefined {
+  // A probe cut short did not see every minute of its window.
+  if (!metrics.coverage.spilloverProbe || metrics.coverage.partial.includes('spillover-probe')) return previous;
+  const earlier = previous === undefined ? NaN : Date.parse(previous);
+  // A retried or overlapping run must not move the record back.
+  return earlier > Date.parse(metrics.window.end) ? previous : metrics.window.end;
 }
 
 /** The metrics read, what they cost, and what went wrong along the way. */
@@ -229,12 +256,7 @@ export async function collectMetrics(input: CollectMetricsInput): Promise<Collec
   const region = await readRegion(
     collector,
     window,
-    probesSpillover(
-      input.now,
-      input.previousRunAt,
-      settings.lookbackMinutes,
-      schedulePeriodMinutes(settings.schedule),
-    ),
+    probesSpillover(window, input.spilloverProbedThrough, schedulePeriodMinutes(settings.schedule)),
   );
   const [hogs, spillover, runaways, capHolds] = await Promise.all([
     drillConcurrency(collector, region.account, window, inInventory),

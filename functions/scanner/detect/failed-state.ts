@@ -93,6 +93,10 @@ function failedStateFinding(
     },
     guidance: `${guidanceText(guidance)} ${failure.nextStep}`,
     fingerprint: `failed-state:${fn.functionName}:${failure.field}=${failure.status}:${failure.reasonCode ?? 'none'}`,
+    // Lambda reports no time of failure. A failed create or update failed at or after the LastModified it
+    // stamped when it began, so LastModified is the best bound the evidence gives on when the problem began.
+    // An Inactive function went inactive at some unknown later time: no `since`, and the alert falls back to
+    // when the sentinel first saw it.
     ...(failure.sinceLastModified && lastModifiedAt !== undefined
       ? { since: new Date(lastModifiedAt).toISOString() }
       : {}),

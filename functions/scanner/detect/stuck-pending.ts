@@ -3,8 +3,11 @@ import { functionConsoleLink, parseLambdaTimestamp, reasonEvidence, stateAssesse
 import type { Detector, DetectorContext } from './detector';
 import { guidanceFor, guidanceText } from './reason-guidance';
 
-/** Which operation is pending: the function's creation, or an update of an existing function. */
-export type PendingPhase = 'create' | 'update';
+/**
+ * Which operation is pending: the function's creation, an update of an existing function, or the restore of an
+ * inactive function's resources that an invocation set off (State Pending, StateReasonCode Restoring).
+ */
+export type PendingPhase = 'create' | 'update' | 'restore';
 
 interface PendingOperation {
   readonly phase: PendingPhase;
@@ -15,16 +18,13 @@ interface PendingOperation {
 }
 
 /**
- * The operation a checked function is waiting on, if any. Creation wins when both show, because a
- * Pending function is the more serious case. A Pending function that is `Restoring` (re-activated after
- * going idle) is left out: lastModified predates the restore, so how long it has been pending is unknown;
- * a restore that fails sends the function back to Inactive with a reason, which failed-state reports.
+ * The operation a checked function is waiting on, if any. Creation wins over an update when both show, because a
+ * Pending function is the more serious case.
  */
 function pendingOperation(detail: FunctionDetail): PendingOperation | undefined {
-  if (detail.state === 'Pending' && detail.stateReasonCode === 'Restoring') return undefined;
   if (detail.state === 'Pending') {
     return {
-      phase: 'create',
+      phase: detail.stateReasonCode === 'Restoring' ? 'restore' : 'create',
       statusField: 'state',
       status: detail.state,
       ...reasonEvidence(detail.stateReasonCode, detail.stateReason),
@@ -41,8 +41,22 @@ function pendingOperation(detail: FunctionDetail): PendingOperation | undefined 
   return undefined;
 }
 
+/**
+ * Epoch milliseconds the operation is known to have been pending since, or undefined when that cannot be told.
+ * Creation and updates start at LastModified. A restore leaves LastModified alone (it may be months old), so it
+ * is timed by the sentinel's own clock, from when a run first saw the function restoring: a lower bound.
+ */
+function pendingSince(fn: FunctionSnapshot, operation: PendingOperation): number | undefined {
+  if (operation.phase !== 'restore') return parseLambdaTimestamp(fn.lastModified);
+  const firstSeen = fn.unsettledSince === undefined ? NaN : Date.parse(fn.unsettledSince);
+  return Number.isFinite(firstSeen) ? firstSeen : undefined;
+}
+
 // While creation is pending Lambda rejects invokes and changes (critical); during an update the function
-// keeps serving its previous code and configuration and only further changes are blocked (warning).
+// keeps serving its previous code and configuration and only further changes are blocked (warning). A restoring
+// function is critical too: Lambda does not invoke a Pending function (AWS's "Lambda function states" page), and
+// the Invoke API answers ResourceNotReadyException ("the function is inactive and its VPC connection is no longer
+// available") until the restore is done, so every caller fails meanwhile; past pendingMinutes that is an outage.
 const PHASES = {
   create: {
     severity: 'critical',
@@ -64,6 +78,21 @@ const PHASES = {
       'interfaces. If it does not finish, check the subnets and security groups the update uses and the ' +
       'network interface quota, and contact AWS Support with the function ARN.',
   },
+  restore: {
+    severity: 'critical',
+    describe: (name: string, minutes: number, firstSeen: string) =>
+      `${name} has been restoring (Pending after going inactive) for at least ${minutes} minutes, first seen ` +
+      `restoring at ${firstSeen}; every invocation fails until the restore is done`,
+    advice:
+      'An invocation woke this function after Lambda had reclaimed its idle resources, and Lambda is rebuilding ' +
+      'them (for a VPC function, its network interfaces); callers get errors until it finishes. Check that what ' +
+      'the rebuild needs still exists and is allowed: the subnets (with free IP addresses) and security groups, ' +
+      "the account's network interface quota, the execution role's permission to manage network interfaces, the " +
+      'file system or container image, and the KMS key. If the restore fails, Lambda sets the function Inactive ' +
+      'again with a reason code, reported as failed-state; if it stays Pending, open an AWS Support case with the ' +
+      'function ARN. The unblock-pending remediation is for stuck creations and leaves a restore alone. A function ' +
+      'invoked rarely goes idle and restores again, so its callers should retry.',
+  },
 } as const;
 
 function stuckPendingFinding(
@@ -73,16 +102,21 @@ function stuckPendingFinding(
   context: DetectorContext,
 ): Finding {
   const minutesPending = Math.floor((context.now - startedAt) / 60_000);
+  const since = new Date(startedAt).toISOString();
   const phase = PHASES[operation.phase];
   const reasonGuidance = guidanceFor(operation.reasonCode);
   const explainsCause = operation.reasonCode !== undefined && reasonGuidance.causeClass !== 'lifecycle';
+  const restore = operation.phase === 'restore';
   return {
     kind: 'stuck-pending',
     functionName: fn.functionName,
     severity: phase.severity,
-    summary: phase.describe(fn.functionName, minutesPending),
+    summary: phase.describe(fn.functionName, minutesPending, since),
     evidence: {
-      minutesPending,
+      // The sentinel's clock starts when it first saw the restore, so it can only say "at least".
+      ...(restore
+        ? { minutesPendingAtLeast: minutesPending, firstSeenRestoringAt: since }
+        : { minutesPending }),
       thresholdMinutes: context.settings.pendingMinutes,
       phase: operation.phase,
       [operation.statusField]: operation.status,
@@ -90,14 +124,18 @@ function stuckPendingFinding(
       lastModified: fn.lastModified,
     },
     guidance: explainsCause ? `${phase.advice} Likely cause: ${guidanceText(reasonGuidance)}` : phase.advice,
-    // A new deployment changes lastModified: a new episode, alerted on its own.
-    fingerprint: `stuck-pending:${fn.functionName}:${operation.phase}:${fn.lastModified}`,
-    since: new Date(startedAt).toISOString(),
+    // A new deployment changes lastModified: a new episode, alerted on its own. A restore leaves lastModified
+    // alone, so a restore episode is told by when it was first seen.
+    fingerprint: `stuck-pending:${fn.functionName}:${operation.phase}:${restore ? since : fn.lastModified}`,
+    since,
     links: [functionConsoleLink(context.snapshot.region, fn.functionName)],
   };
 }
 
-/** A function Pending since creation, or mid-update, for longer than `pendingMinutes` (from its lastModified). */
+/**
+ * A function Pending since creation or mid-update (timed from its lastModified), or restoring after going inactive
+ * (timed from when the sentinel first saw it restoring), for longer than `pendingMinutes`.
+ */
 export const stuckPending: Detector = {
   kind: 'stuck-pending',
 
@@ -105,7 +143,7 @@ export const stuckPending: Detector = {
     const limitMs = context.settings.pendingMinutes * 60_000;
     return context.snapshot.functions.flatMap((fn) => {
       const operation = fn.detail && pendingOperation(fn.detail);
-      const startedAt = parseLambdaTimestamp(fn.lastModified);
+      const startedAt = operation && pendingSince(fn, operation);
       if (!operation || startedAt === undefined || context.now - startedAt <= limitMs) return [];
       return [stuckPendingFinding(fn, operation, startedAt, context)];
     });
@@ -113,10 +151,10 @@ export const stuckPending: Detector = {
 
   assessed(context, functionName) {
     const fn = context.snapshot.functions.find((candidate) => candidate.functionName === functionName);
-    // Pending with an unreadable lastModified: how long is unknown, so an earlier finding must not resolve.
-    if (fn?.detail && pendingOperation(fn.detail) && parseLambdaTimestamp(fn.lastModified) === undefined) {
-      return false;
-    }
+    // Pending for an unknown time (lastModified unreadable, a restore not yet timed): an earlier finding must not
+    // resolve.
+    const operation = fn?.detail && pendingOperation(fn.detail);
+    if (fn && operation && pendingSince(fn, operation) === undefined) return false;
     return stateAssessed(context, functionName);
   },
 };

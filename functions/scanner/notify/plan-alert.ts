@@ -1,6 +1,12 @@
 import type { Finding } from '../model';
 import type { SentinelSettings } from '../settings';
-import { type PreviousState, type StoredFinding, toStoredFinding } from '../state/state-model';
+import {
+  type PreviousState,
+  type StoredFinding,
+  earliestTime,
+  storedSince,
+  toStoredFinding,
+} from '../state/state-model';
 
 /** What planning an alert needs: this run's findings, what earlier runs left, and when re-alerting is due. */
 export interface AlertPlanInput {
@@ -22,6 +28,11 @@ export interface Reminder {
   readonly finding: Finding;
   /** What was stored of it: when it was first seen and last notified. */
   readonly previous: StoredFinding;
+  /**
+   * ISO-8601 time the problem began: the earliest of what was stored and this run's evidence time, so that a
+   * metric finding, whose evidence window slides forward every run, still says when it started.
+   */
+  readonly since: string;
 }
 
 /** What this run's alert says and what the state store must remember because of it. */
@@ -61,7 +72,11 @@ export function planAlert(input: AlertPlanInput): AlertPlan {
     if (!stored) newFindings.push(finding);
     // An unreadable time counts as due: a reminder too many beats a problem never mentioned again.
     else if (!(now - Date.parse(stored.lastNotifiedAt) < renotifyMs))
-      reminders.push({ finding, previous: stored });
+      reminders.push({
+        finding,
+        previous: stored,
+        since: earliestTime(storedSince(stored), finding.since) ?? storedSince(stored),
+      });
     else stillOpen.push(stored);
   }
   for (const stored of open.values()) {
@@ -78,8 +93,8 @@ export function planAlert(input: AlertPlanInput): AlertPlan {
     stillOpen,
     upsert: [
       ...newFindings.map((finding) => toStoredFinding(finding, notifiedAt, notifiedAt)),
-      ...reminders.map(({ finding, previous: stored }) =>
-        toStoredFinding(finding, stored.firstSeenAt, notifiedAt),
+      ...reminders.map(({ finding, previous: stored, since }) =>
+        toStoredFinding(finding, stored.firstSeenAt, notifiedAt, since),
       ),
     ],
     remove: resolved.map((stored) => stored.fingerprint),

@@ -1,7 +1,7 @@
 import type { Action, Finding, Severity } from '../model';
 import { actionHeadline, isUndoable, undoCommandLine, type UndoLocation } from '../remediate/action-text';
 import type { SkippedRemediation } from '../remediate/decide';
-import type { PendingAlert, StoredFinding } from '../state/state-model';
+import { type PendingAlert, type StoredFinding, storedSince } from '../state/state-model';
 import type { AlertPlan, Reminder } from './plan-alert';
 
 /** SNS rejects a Publish whose subject and message together exceed 256 KiB of UTF-8. */
@@ -141,7 +141,8 @@ function findingEntry(
   now: number,
 ): Entry {
   const label = functionLabel(finding);
-  const openSince = finding.since ?? reminder?.previous.firstSeenAt ?? new Date(now).toISOString();
+  // When the problem began, as the evidence tells; a reminder keeps the earliest any run saw.
+  const openSince = reminder?.since ?? finding.since ?? new Date(now).toISOString();
   const lines = [
     `[${finding.severity.toUpperCase()}] ${finding.kind} on ${label}${reminder ? ' (still open)' : ''}`,
     `  ${oneLine(finding.summary)}`,
@@ -171,7 +172,7 @@ function findingEntry(
       qualifier: finding.qualifier,
       severity: finding.severity,
       summary: finding.summary,
-      since: finding.since,
+      since: openSince,
       firstSeenAt: reminder?.previous.firstSeenAt ?? new Date(now).toISOString(),
       lastNotifiedAt: reminder?.previous.lastNotifiedAt,
       evidence: finding.evidence,
@@ -183,13 +184,14 @@ function findingEntry(
 
 function resolvedEntry(stored: StoredFinding): Entry {
   const label = functionLabel(stored);
+  const since = storedSince(stored);
   return {
     section: 'resolved',
     severity: stored.severity,
     label,
     fingerprint: stored.fingerprint,
-    text: `  - [${stored.severity}] ${stored.kind} on ${label}: ${oneLine(stored.summary)} (open since ${stored.firstSeenAt})`,
-    document: stored,
+    text: `  - [${stored.severity}] ${stored.kind} on ${label}: ${oneLine(stored.summary)} (open since ${since})`,
+    document: { ...stored, since },
   };
 }
 

@@ -231,6 +231,10 @@ function notApplicableBecause(
   if (remedy.kind === 'throttle' && finding.severity === 'info') {
     return 'it runs hot with loop detection set to Allow but is not climbing: not treated as a runaway loop';
   }
+  // The guide's unblock cancels a stuck creation; nothing says it is safe for a restore from Inactive.
+  if (remedy.kind === 'unblock' && finding.evidence.phase === 'restore') {
+    return "it is restoring after going inactive, which the guide's unblock (for a stuck creation) does not cover";
+  }
   // The guide's unblock is for a function Pending since creation; mid-update, the function still serves.
   if (remedy.kind === 'unblock' && detail && detail.state !== 'Pending') {
     return `it is ${detail.state ?? 'in an unknown state'} with an update in progress, which the guide's unblock does not cover`;

@@ -1,4 +1,4 @@
-import type { Action, Finding, FindingKind, Severity } from '../model';
+import type { Action, Finding, FindingKind, Severity, UnsettledSighting } from '../model';
 
 /** A finding as remembered between runs: enough to decide whether to alert again and to say it resolved. */
 export interface StoredFinding {
@@ -12,6 +12,11 @@ export interface StoredFinding {
   readonly firstSeenAt: string;
   /** ISO-8601 time it was last included in an alert. */
   readonly lastNotifiedAt: string;
+  /**
+   * ISO-8601 time the problem began as far as the evidence tells: the earliest evidence time any run reported,
+   * `firstSeenAt` when none reported one. Absent from records written before it was kept: read `firstSeenAt`.
+   */
+  readonly since?: string;
 }
 
 /** An alert written before it is published, so a failed publish is retried and never sent twice. */
@@ -33,10 +38,17 @@ export interface PreviousState {
   readonly openFindings: readonly StoredFinding[];
   /** Functions last seen in a state that is not settled (Pending, updating, Failed, ...): re-checked every run. */
   readonly watchedFunctions: readonly string[];
+  /**
+   * When the watched functions were first seen in the unsettled state they were last seen in; absent from
+   * stores and items that keep none.
+   */
+  readonly unsettledFunctions?: readonly UnsettledSighting[];
   /** Alerts saved but not yet confirmed published (a failed or interrupted run); oldest first. */
   readonly pendingAlerts: readonly PendingAlert[];
   /** Remediations earlier runs recorded and the table still keeps; absent from stores that keep none. */
   readonly actions?: readonly ActionRecord[];
+  /** ISO-8601 end of the last metric window a spillover probe covered; absent until one answers. */
+  readonly spilloverProbedThrough?: string;
 }
 
 /** What one run decided to remember. */
@@ -49,6 +61,11 @@ export interface StateChange {
   readonly remove: readonly string[];
   /** The full set of functions to re-check next run. */
   readonly watchedFunctions: readonly string[];
+  /**
+   * The full set of unsettled sightings to carry to the next run, one per watched function whose state is known.
+   * @default - none
+   */
+  readonly unsettledFunctions?: readonly UnsettledSighting[];
   /** This run's alert, saved with the state so that publishing it can be retried; absent when nothing to say. */
   readonly alert?: PendingAlert;
   /**
@@ -58,13 +75,23 @@ export interface StateChange {
    * @default false
    */
   readonly keepLastRunAt?: boolean;
+  /**
+   * ISO-8601 end of the last metric window a spillover probe covered, as a scheduled scan leaves it; a run that
+   * read no metrics (a focused check) leaves it out, and what is stored stands.
+   * @default - unchanged
+   */
+  readonly spilloverProbedThrough?: string;
 }
 
-/** Converts a finding into what is kept of it, stamped with when it was seen and notified. */
+/**
+ * Converts a finding into what is kept of it, stamped with when it was seen and notified, and since when the
+ * problem has lasted: the earliest of `earlierSince` (what was kept before) and this run's evidence time.
+ */
 export function toStoredFinding(
   finding: Finding,
   firstSeenAt: string,
   lastNotifiedAt: string,
+  earlierSince?: string,
 ): StoredFinding {
   return {
     fingerprint: finding.fingerprint,
@@ -75,7 +102,23 @@ export function toStoredFinding(
     summary: finding.summary,
     firstSeenAt,
     lastNotifiedAt,
+    since: earliestTime(earlierSince, finding.since) ?? firstSeenAt,
   };
+}
+
+/** When a stored finding's problem began: its `since`, or `firstSeenAt` for records that predate it. */
+export function storedSince(stored: Pick<StoredFinding, 'since' | 'firstSeenAt'>): string {
+  return stored.since ?? stored.firstSeenAt;
+}
+
+/** The earliest of some ISO-8601 times, ignoring absent and unreadable ones; undefined when none is left. */
+export function earliestTime(...times: readonly (string | undefined)[]): string | undefined {
+  let earliest: string | undefined;
+  for (const time of times) {
+    if (time === undefined || Number.isNaN(Date.parse(time))) continue;
+    if (earliest === undefined || Date.parse(time) < Date.parse(earliest)) earliest = time;
+  }
+  return earliest;
 }
 
 /** Where a run's memory lives between runs (DynamoDB in production). */

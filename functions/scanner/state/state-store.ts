@@ -1,7 +1,8 @@
 /**
  * What one run leaves for the next, in a small DynamoDB table (partition key `pk`, TTL attribute `expiresAt`).
  *
- * Items: `run` (when the last scheduled scan and the last save of any run happened, which functions to re-check),
+ * Items: `run` (when the last scheduled scan and the last save of any run happened, which functions to re-check
+ * and since when each has been unsettled, how far the spillover probe has looked),
  * `lease` (which invocation may run now, until when), `finding#<fingerprint>` (one open finding),
  * `alert#<id>` (an alert not yet confirmed published, with the state change it belongs to),
  * `alert-part#<id>#<n>` (the rest of a record too large for one item) and `action#<id>` (one remediation's audit
@@ -29,7 +30,14 @@ import {
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { type CallBudget, type Clock, type FindingKind, type Severity, systemClock } from '../model';
+import {
+  type CallBudget,
+  type Clock,
+  type FindingKind,
+  type Severity,
+  systemClock,
+  type UnsettledSighting,
+} from '../model';
 import {
   ActionConflictError,
   type ActionLog,
@@ -150,6 +158,8 @@ export class DynamoStateStore implements StateStore, ActionLog, RunLease {
       // Items written before focused checks existed have no lastSavedAt: their last save was a scan.
       let lastSavedAt = runItem?.lastSavedAt?.S ?? lastRunAt;
       let watchedFunctions = runItem?.watchedFunctions?.L?.map((name) => name.S ?? '') ?? [];
+      let spilloverProbedThrough = runItem?.spilloverProbedThrough?.S;
+      let unsettledFunctions = (runItem?.unsettledFunctions?.L ?? []).flatMap(unsettledSightingFromItem);
 
       const records = headers.map((header) => readRecord(header, parts)).sort(oldestFirst);
       for (const { change } of records) {
@@ -161,13 +171,17 @@ export class DynamoStateStore implements StateStore, ActionLog, RunLease {
         if (!change.keepLastRunAt) lastRunAt = change.runAt;
         lastSavedAt = change.runAt;
         watchedFunctions = [...change.watchedFunctions];
+        unsettledFunctions = [...(change.unsettledFunctions ?? [])];
+        spilloverProbedThrough = change.spilloverProbedThrough ?? spilloverProbedThrough;
       }
       return {
         ...(lastRunAt !== undefined ? { lastRunAt } : {}),
         openFindings: [...findings.values()],
         watchedFunctions,
+        ...(unsettledFunctions.length > 0 ? { unsettledFunctions } : {}),
         pendingAlerts: records.map((record) => record.alert),
         actions: actions.sort((a, b) => a.decidedAt.localeCompare(b.decidedAt) || a.id.localeCompare(b.id)),
+        ...(spilloverProbedThrough !== undefined ? { spilloverProbedThrough } : {}),
       };
     });
   }
@@ -324,19 +338,30 @@ export class DynamoStateStore implements StateStore, ActionLog, RunLease {
       writes.set(finding.fingerprint, { PutRequest: { Item: findingItem(finding, expiresAt) } });
     }
     await this.batchWrite([...writes.values()]);
-    const assignments = ['lastSavedAt = :runAt', 'watchedFunctions = :watched', 'expiresAt = :expiresAt'];
+    const assignments = [
+      'lastSavedAt = :runAt',
+      'watchedFunctions = :watched',
+      'unsettledFunctions = :unsettled',
+      'expiresAt = :expiresAt',
+    ];
+    const values: Record<string, AttributeValue> = {
+      ':runAt': { S: change.runAt },
+      ':watched': { L: change.watchedFunctions.map((name) => ({ S: name })) },
+      ':unsettled': { L: (change.unsettledFunctions ?? []).map(unsettledSightingItem) },
+      ':expiresAt': { N: String(epochSeconds(change.runAt) + RUN_RETENTION_SECONDS) },
+    };
     if (!change.keepLastRunAt) assignments.push('lastRunAt = :runAt');
+    if (change.spilloverProbedThrough !== undefined) {
+      assignments.push('spilloverProbedThrough = :probedThrough');
+      values[':probedThrough'] = { S: change.spilloverProbedThrough };
+    }
     await this.budget.call('UpdateItem', () =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: { S: RUN_KEY } },
           UpdateExpression: `SET ${assignments.join(', ')}`,
-          ExpressionAttributeValues: {
-            ':runAt': { S: change.runAt },
-            ':watched': { L: change.watchedFunctions.map((name) => ({ S: name })) },
-            ':expiresAt': { N: String(epochSeconds(change.runAt) + RUN_RETENTION_SECONDS) },
-          },
+          ExpressionAttributeValues: values,
         }),
       ),
     );
@@ -450,12 +475,14 @@ function findingItem(finding: StoredFinding, expiresAt: number): Item {
     summary: { S: finding.summary },
     firstSeenAt: { S: finding.firstSeenAt },
     lastNotifiedAt: { S: finding.lastNotifiedAt },
+    ...(finding.since !== undefined ? { since: { S: finding.since } } : {}),
     expiresAt: { N: String(expiresAt) },
   };
 }
 
 function storedFindingFromItem(item: Item): StoredFinding {
   const qualifier = item.qualifier?.S;
+  const since = item.since?.S;
   return {
     fingerprint: text(item, 'fingerprint'),
     kind: text(item, 'kind') as FindingKind,
@@ -465,7 +492,45 @@ function storedFindingFromItem(item: Item): StoredFinding {
     summary: text(item, 'summary'),
     firstSeenAt: text(item, 'firstSeenAt'),
     lastNotifiedAt: text(item, 'lastNotifiedAt'),
+    ...(since !== undefined ? { since } : {}),
   };
+}
+
+function unsettledSightingItem(sighting: UnsettledSighting): AttributeValue {
+  const optional = (name: 'state' | 'stateReasonCode' | 'lastUpdateStatus') => {
+    const value = sighting[name];
+    return value !== undefined ? { [name]: { S: value } } : {};
+  };
+  return {
+    M: {
+      functionName: { S: sighting.functionName },
+      ...optional('state'),
+      ...optional('stateReasonCode'),
+      ...optional('lastUpdateStatus'),
+      since: { S: sighting.since },
+    },
+  };
+}
+
+// A sighting without a name or a time tells nothing: it is dropped, and the function is timed afresh.
+function unsettledSightingFromItem(value: AttributeValue): UnsettledSighting[] {
+  const fields = value.M ?? {};
+  const functionName = fields.functionName?.S;
+  const since = fields.since?.S;
+  if (functionName === undefined || since === undefined) return [];
+  const optional = (name: 'state' | 'stateReasonCode' | 'lastUpdateStatus') => {
+    const text = fields[name]?.S;
+    return text !== undefined ? { [name]: text } : {};
+  };
+  return [
+    {
+      functionName,
+      ...optional('state'),
+      ...optional('stateReasonCode'),
+      ...optional('lastUpdateStatus'),
+      since,
+    },
+  ];
 }
 
 // The record travels as one JSON document; status and revision sit beside it so that writes can be conditional.

@@ -33,6 +33,7 @@ import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 import { FakeCloudWatch, type FakeSeries } from '../../support/fake-cloudwatch';
 import { SCAN_AT, regionSeries, windowSeries } from '../../support/metric-scenarios';
 import { VirtualClock } from '../../support/virtual-clock';
+import { MemoryStateStore as SimStateStore } from '../../../sim/memory-state-store';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -220,6 +221,45 @@ describe('runScan with metric trouble (mocked Lambda, CloudWatch and SNS)', () =
 
     expect(report.findings.map((f) => f.functionName)).not.toContain(LOOP);
     expect(emailText()).not.toContain(LOOP);
+  });
+
+  test('runs that start seconds early or late still leave no minute unprobed for spillover', async () => {
+    serveFunctions();
+    fake = new FakeCloudWatch(regionSeries());
+    const stateStore = new SimStateStore();
+    // Three hours of 5-minute runs, each started a few seconds off its schedule, some across a minute boundary.
+    const jitterSeconds = [5, -5, 0, 20, -20, 8, -3, 15, -15, 2, 30, -30];
+    const firstRun = Date.parse('2026-11-26T14:15:00.000Z');
+    const runs = Array.from(
+      { length: 36 },
+      (_, run) => firstRun + run * 5 * 60_000 + (jitterSeconds[run % jitterSeconds.length] ?? 0) * 1000,
+    );
+    for (const at of runs) await scan({ stateStore, at });
+
+    const searches = (request: GetMetricDataCommandInput, metricName: string) =>
+      (request.MetricDataQueries ?? []).some((query) => query.Expression?.includes(metricName) ?? false);
+    const windowCalls = fake.requests.filter((request) => searches(request, 'RecursiveInvocationsDropped'));
+    const probes = fake.requests.filter((request) =>
+      searches(request, 'ProvisionedConcurrencySpilloverInvocations'),
+    );
+    // The last run may leave the end of its window to the run after it; every earlier window must be covered.
+    const examined = windowCalls.slice(0, -1);
+    const examinedFrom = Math.min(...examined.map((request) => request.StartTime?.getTime() ?? NaN));
+    const examinedTo = Math.max(...examined.map((request) => request.EndTime?.getTime() ?? NaN));
+    const unprobed: string[] = [];
+    for (let minute = examinedFrom; minute < examinedTo; minute += 60_000) {
+      const covered = probes.some(
+        (probe) =>
+          (probe.StartTime?.getTime() ?? Infinity) <= minute && minute < (probe.EndTime?.getTime() ?? 0),
+      );
+      if (!covered) unprobed.push(new Date(minute).toISOString().slice(11, 16));
+    }
+
+    expect(windowCalls).toHaveLength(runs.length);
+    expect(unprobed).toEqual([]);
+    // Not every run pays for the probe, and the state remembers how far the last one reached.
+    expect(probes.length).toBeLessThan(runs.length);
+    expect((await stateStore.load()).spilloverProbedThrough).toBe(probes.at(-1)?.EndTime?.toISOString());
   });
 
   describe('with remediation on (dynalite state table)', () => {

@@ -75,12 +75,12 @@ describe('runScan end to end (mocked Lambda and SNS, dynalite state)', () => {
   });
 
   let alertIds = 0;
-  function scan(minutesLater = 0): Promise<ScanReport> {
+  function scan(minutesLater = 0, runSettings = settings): Promise<ScanReport> {
     return clock.run(async () => {
       await clock.sleep(minutesLater * MINUTE);
       const budget = new RequestBudget({ getFunctionRps: 20, controlPlaneRps: 3, clock });
       return runScan(
-        settings,
+        runSettings,
         { accountId: ACCOUNT, region: REGION, topicArn: TOPIC },
         {
           clients: {
@@ -160,6 +160,55 @@ describe('runScan end to end (mocked Lambda and SNS, dynalite state)', () => {
     expect(reminder.stats.reminders).toBe(2);
     expect(publishedAlerts()).toHaveLength(2);
   }, 60_000);
+
+  test('a function restoring longer than pendingMinutes is reported once the sentinel has timed it, and resolves when Active', async () => {
+    // Every run reads every function, as the rotation eventually does; the restore's LastModified is a month old.
+    const everyRun = parseSettings({ alertEmails: 'ops@example.com', sweepMinutes: 5 });
+    const restoring = fakeFunction('nightly-report', clock.now() - 30 * 24 * 60 * MINUTE, {
+      State: 'Pending',
+      StateReasonCode: 'Restoring',
+      StateReason: 'The function is being restored.',
+    });
+    account.set('nightly-report', restoring);
+    const firstSeen = new Date(clock.now()).toISOString();
+
+    const first = await scan(0, everyRun);
+    const saved = await new DynamoStateStore(dynamo.client, tableName, { clock }).load();
+    const second = await scan(7, everyRun);
+
+    expect(first.findings.map((f) => f.functionName)).not.toContain('nightly-report');
+    expect(saved.unsettledFunctions).toContainEqual({
+      functionName: 'nightly-report',
+      state: 'Pending',
+      stateReasonCode: 'Restoring',
+      lastUpdateStatus: 'Successful',
+      since: firstSeen,
+    });
+    expect(second.findings.filter((f) => f.functionName === 'nightly-report')).toEqual([
+      expect.objectContaining({
+        kind: 'stuck-pending',
+        severity: 'critical',
+        evidence: expect.objectContaining({ phase: 'restore', minutesPendingAtLeast: 7 }),
+      }),
+    ]);
+    const [, alert] = publishedAlerts();
+    expect(alert?.subject).toContain('[CRITICAL]');
+    expect(alert?.email).toContain(
+      `nightly-report has been restoring (Pending after going inactive) for at least 7 minutes, first seen restoring at ${firstSeen}`,
+    );
+    expect(alert?.email).toContain(`Since: ${firstSeen}`);
+
+    restoring.configuration = { ...restoring.configuration, State: 'Active', StateReasonCode: undefined };
+    const third = await scan(5, everyRun);
+
+    expect(third.stats.resolved).toBe(1);
+    const resolvedAlert = publishedAlerts()[2];
+    expect(resolvedAlert?.subject).toContain('1 resolved');
+    expect(resolvedAlert?.email).toMatch(/RESOLVED[\s\S]*stuck-pending on nightly-report/);
+    expect(
+      (await new DynamoStateStore(dynamo.client, tableName, { clock }).load()).unsettledFunctions ?? [],
+    ).not.toContainEqual(expect.objectContaining({ functionName: 'nightly-report' }));
+  });
 
   test('a function deleted mid-scan is recorded and the rest of the run goes on', async () => {
     lambdaMock

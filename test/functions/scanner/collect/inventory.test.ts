@@ -358,6 +358,48 @@ describe('collectInventory', () => {
     });
   });
 
+  describe('how long a function has been unsettled', () => {
+    it('carries the first sighting over while State and reason stay the same, and restarts it when they change', async () => {
+      const now = clock.now();
+      const twentyMinutesAgo = new Date(now - 20 * MINUTE).toISOString();
+      const restoring = { State: 'Pending', StateReasonCode: 'Restoring' } as const;
+      listPages([
+        ['nightly-report', 'vpc-ingest', 'orders-api', 'billing'].map((name) => configuration(name)),
+      ]);
+      getFunctionAnswers({
+        'nightly-report': (name) => ({ Configuration: { ...configuration(name), ...restoring } }),
+        'vpc-ingest': (name) => ({
+          Configuration: { ...configuration(name), State: 'Pending', StateReasonCode: 'Creating' },
+        }),
+        billing: (name) => ({ Configuration: { ...configuration(name), ...restoring } }),
+      });
+      const seenRestoring = (functionName: string) => ({
+        functionName,
+        state: 'Pending',
+        stateReasonCode: 'Restoring',
+        since: twentyMinutesAgo,
+      });
+
+      const inventory = await collect({
+        previous: {
+          lastRunAt: new Date(now - 2 * 60 * MINUTE).toISOString(),
+          watchedFunctions: ['nightly-report', 'vpc-ingest', 'orders-api'],
+          unsettledFunctions: ['nightly-report', 'vpc-ingest', 'orders-api'].map(seenRestoring),
+        },
+      });
+
+      const unsettledSince = Object.fromEntries(
+        inventory.functions.map((fn) => [fn.functionName, fn.unsettledSince]),
+      );
+      expect(unsettledSince).toEqual({
+        'nightly-report': twentyMinutesAgo, // still restoring: the earlier sighting stands
+        'vpc-ingest': new Date(now).toISOString(), // now creating: a new state, first seen this run
+        'orders-api': undefined, // Active: settled
+        billing: new Date(now).toISOString(), // restoring, never seen before
+      });
+    });
+  });
+
   describe('time', () => {
     it('starts no GetFunction after the deadline and reports what it left unchecked', async () => {
       settings = { ...DEFAULT_SETTINGS, getFunctionRps: 2 };

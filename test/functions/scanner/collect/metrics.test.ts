@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   collectMetrics,
   probesSpillover,
+  spilloverProbedThrough,
   type CollectMetricsInput,
 } from '../../../../functions/scanner/collect/metrics';
 import { seriesPeak, seriesSum } from '../../../../functions/scanner/collect/metric-series';
@@ -197,48 +198,54 @@ describe('collectMetrics', () => {
     expect(metricsRequested).toBe(6 + 2);
   });
 
-  it('probes for spillover only in the first run of each lookback period, and then says it did not look', async () => {
+  it('skips the spillover probe while earlier probes reach past where the next window starts, and says it did not look', async () => {
     const spilling = windowSeries(
       'ProvisionedConcurrencySpilloverInvocations',
       { FunctionName: 'checkout', Resource: 'checkout:live' },
       20,
     );
     const fake = givenAccount([...regionSeries(), spilling]);
-    // SCAN_AT is 14:30:20; a run at 14:30:05 already probed this quarter-hour.
-    const { result } = run({ previousRunAt: SCAN_AT - 15_000 });
+    // SCAN_AT is 14:30:20 (window from 14:12); the run at 14:25:20 probed through 14:22, and the next run's window
+    // starts by 14:19 even if it comes up to two minutes late.
+    const { result } = run({ spilloverProbedThrough: '2026-11-26T14:22:00.000Z' });
     const { metrics } = await result;
 
     expect(expressions(fake).some((expression) => expression.includes('Spillover'))).toBe(false);
     expect(metrics.coverage.spilloverProbe).toBe(false);
     expect(metrics.qualifiers).toEqual([]);
+    expect(spilloverProbedThrough('2026-11-26T14:22:00.000Z', metrics)).toBe('2026-11-26T14:22:00.000Z');
   });
 
   it.each([
-    ['first run ever', '14:20', undefined, 5, true],
-    ['previous run in the same 15 minutes', '14:20', '14:16', 5, false],
-    ['previous run in the quarter-hour before', '14:20', '14:14:59', 5, true],
-    // Probing only at 14:00 and 14:20 would leave 13:57-14:02 unseen: with 10-minute runs each run probes.
-    ['a 10-minute schedule and the previous run at 14:00', '14:10', '14:00', 10, true],
-    ['a 6-minute schedule, two runs to a probe', '14:18', '14:12', 6, false],
-    ['a cron schedule, whose spacing is unknown', '14:20', '14:16', undefined, true],
-  ])('probesSpillover with %s', (_case, now, previous, scheduleMinutes, expected) => {
-    const at = (time: string) => Date.parse(`2026-11-26T${time.length === 5 ? `${time}:00` : time}Z`);
-    const previousRunAt = previous === undefined ? undefined : at(previous);
-    expect(probesSpillover(at(now), previousRunAt, 15, scheduleMinutes)).toBe(expected);
+    ['nothing recorded (a first run)', '14:02', undefined, 5, true],
+    ['probes that reach past the next window’s latest start', '14:02', '14:12', 5, false],
+    ['the next window’s latest start exactly where the probes end', '14:05', '14:12', 5, false],
+    ['a next window that could start a minute after the probes end', '14:06', '14:12', 5, true],
+    ['minutes already unprobed (missed runs)', '14:30', '14:12', 5, true],
+    ['a 10-minute schedule, the last probe one run ago', '14:02', '14:07', 10, true],
+    ['a cron schedule, whose spacing is unknown', '14:02', '14:12', undefined, true],
+    ['an unreadable record', '14:02', 'yesterday', 5, true],
+  ])('probesSpillover with %s', (_case, windowStart, probedThrough, scheduleMinutes, expected) => {
+    const at = (time: string) => (time.includes(':') ? `2026-11-26T${time}:00.000Z` : time);
+    const reached = probedThrough === undefined ? undefined : at(probedThrough);
+    expect(probesSpillover({ start: at(windowStart) }, reached, scheduleMinutes)).toBe(expected);
   });
 
-  it('on a schedule that does not divide the lookback, probes in runs a lookback period would skip', async () => {
+  it('on a schedule that does not divide the lookback, probes when the next window would start past the probes', async () => {
     const fake = givenAccount([...regionSeries()]);
-    // 14:40:20 and 14:30:20 share a quarter-hour, but the 14:30:20 run's probe window ended at 14:27.
+    // The 14:30:20 run probed through 14:27; the 14:40:20 run's successor, ten minutes on, would start at 14:32.
     const { result } = run({
       settings: { ...DEFAULT_SETTINGS, schedule: 'rate(10 minutes)' },
       now: SCAN_AT + 10 * 60_000,
-      previousRunAt: SCAN_AT,
+      spilloverProbedThrough: WINDOW.end,
     });
     const { metrics } = await result;
 
     expect(expressions(fake).some((expression) => expression.includes('Spillover'))).toBe(true);
     expect(metrics.coverage.spilloverProbe).toBe(true);
+    expect(spilloverProbedThrough(WINDOW.end, metrics)).toBe(metrics.window.end);
+    // A record already further on (a retried run) is not moved back.
+    expect(spilloverProbedThrough('2026-11-26T15:00:00.000Z', metrics)).toBe('2026-11-26T15:00:00.000Z');
   });
 
   it('for an alias that spilled over, reads its concurrency and invocations, and the function’s configs and aliases', async () => {

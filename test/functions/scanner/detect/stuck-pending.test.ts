@@ -30,6 +30,22 @@ const updating = (minutes: number, reasonCode?: string) =>
     { lastModified: lambdaTimeMinutesAgo(minutes) },
   );
 
+// Reactivated after going idle: LastModified is a month old, and the sentinel first saw it restoring `minutes` ago.
+const restoring = (minutes: number | undefined) =>
+  checkedFunction(
+    'nightly-report',
+    {
+      state: 'Pending',
+      stateReasonCode: 'Restoring',
+      stateReason: 'The function is being restored.',
+      lastUpdateStatus: 'Successful',
+    },
+    {
+      lastModified: lambdaTimeMinutesAgo(60 * 24 * 30),
+      ...(minutes !== undefined ? { unsettledSince: new Date(RUN_AT - minutes * 60_000).toISOString() } : {}),
+    },
+  );
+
 describe('stuck-pending', () => {
   describe('compliant', () => {
     test('an Active function whose last update succeeded is fine', () => {
@@ -47,12 +63,11 @@ describe('stuck-pending', () => {
     });
 
     test('a function restoring after being idle is not measured from its old lastModified', () => {
-      const restoring = checkedFunction(
-        'nightly-report',
-        { state: 'Pending', stateReasonCode: 'Restoring', lastUpdateStatus: 'InProgress' },
-        { lastModified: lambdaTimeMinutesAgo(60 * 24 * 30) },
-      );
-      expect(stuckPending.detect(detectorContext([restoring]))).toEqual([]);
+      expect(stuckPending.detect(detectorContext([restoring(undefined)]))).toEqual([]);
+    });
+
+    test('a function first seen restoring 6 minutes ago is not yet stuck (threshold 6)', () => {
+      expect(stuckPending.detect(detectorContext([restoring(6)]))).toEqual([]);
     });
 
     test('a Pending function not checked this run produces nothing', () => {
@@ -116,6 +131,36 @@ describe('stuck-pending', () => {
       );
     });
 
+    test('5: restoring for longer than pendingMinutes by the sentinel’s clock is critical, and says "at least"', () => {
+      const fn = restoring(20);
+      const firstSeen = new Date(RUN_AT - 20 * 60_000).toISOString();
+      const [finding, ...others] = stuckPending.detect(detectorContext([fn]));
+
+      expect(others).toEqual([]);
+      expect(finding).toMatchObject({
+        kind: 'stuck-pending',
+        functionName: 'nightly-report',
+        severity: 'critical',
+        since: firstSeen,
+        evidence: {
+          minutesPendingAtLeast: 20,
+          firstSeenRestoringAt: firstSeen,
+          thresholdMinutes: 6,
+          phase: 'restore',
+          state: 'Pending',
+          reasonCode: 'Restoring',
+          lastModified: fn.lastModified,
+        },
+      });
+      expect(finding?.evidence).not.toHaveProperty('minutesPending');
+      expect(finding?.summary).toBe(
+        `nightly-report has been restoring (Pending after going inactive) for at least 20 minutes, first seen ` +
+          `restoring at ${firstSeen}; every invocation fails until the restore is done`,
+      );
+      expect(finding?.guidance).toContain('subnets');
+      expect(finding?.guidance).toContain('unblock-pending remediation is for stuck creations');
+    });
+
     test('4: LastModified with a colon in the offset is read the same way', () => {
       const fn = checkedFunction(
         'orders-api',
@@ -144,16 +189,32 @@ describe('stuck-pending', () => {
       expect(redeployed?.fingerprint).not.toBe(now?.fingerprint);
     });
 
-    test('differs between the create and update phases of the same function', () => {
-      const create = checkedFunction('svc', { state: 'Pending' }, { lastModified: lambdaTimeMinutesAgo(20) });
+    test('differs between the create, update and restore phases of the same function', () => {
+      const lastModified = lambdaTimeMinutesAgo(20);
+      const unsettledSince = new Date(RUN_AT - 20 * 60_000).toISOString();
+      const create = checkedFunction('svc', { state: 'Pending' }, { lastModified, unsettledSince });
       const update = checkedFunction(
         'svc',
         { lastUpdateStatus: 'InProgress' },
-        { lastModified: lambdaTimeMinutesAgo(20) },
+        { lastModified, unsettledSince },
       );
-      const [a] = stuckPending.detect(detectorContext([create]));
-      const [b] = stuckPending.detect(detectorContext([update]));
-      expect(a?.fingerprint).not.toBe(b?.fingerprint);
+      const restore = checkedFunction(
+        'svc',
+        { state: 'Pending', stateReasonCode: 'Restoring' },
+        { lastModified, unsettledSince },
+      );
+      const fingerprints = [create, update, restore].map(
+        (fn) => stuckPending.detect(detectorContext([fn]))[0]?.fingerprint,
+      );
+      expect(fingerprints).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
+      expect(new Set(fingerprints).size).toBe(3);
+    });
+
+    test('stays the same while a restore lasts', () => {
+      const [now] = stuckPending.detect(detectorContext([restoring(20)]));
+      const [later] = stuckPending.detect(detectorContext([restoring(20)], { now: RUN_AT + 10 * 60_000 }));
+      expect(later?.evidence.minutesPendingAtLeast).toBe(30);
+      expect(later?.fingerprint).toBe(now?.fingerprint);
     });
   });
 
@@ -177,6 +238,11 @@ describe('stuck-pending', () => {
     test('a function missing from an incomplete inventory is not assessed', () => {
       const context = detectorContext([], { snapshot: { inventoryComplete: false } });
       expect(stuckPending.assessed(context, 'orders-api')).toBe(false);
+    });
+
+    test('a restoring function the sentinel has not timed yet is not assessed', () => {
+      expect(stuckPending.assessed(detectorContext([restoring(undefined)]), 'nightly-report')).toBe(false);
+      expect(stuckPending.assessed(detectorContext([restoring(2)]), 'nightly-report')).toBe(true);
     });
 
     test('a Pending function whose lastModified cannot be read yields no finding and is not assessed', () => {

@@ -1,7 +1,7 @@
 import type { Finding } from '../../../../functions/scanner/model';
 import { type AlertPlan, planAlert } from '../../../../functions/scanner/notify/plan-alert';
 import type { StoredFinding } from '../../../../functions/scanner/state/state-model';
-import { ALERT_NOW, pendingFinding, storedFinding } from '../../../support/finding-builders';
+import { ALERT_NOW, hoursAgo, pendingFinding, storedFinding } from '../../../support/finding-builders';
 
 const settings = { renotifyHours: 24 };
 const nowIso = new Date(ALERT_NOW).toISOString();
@@ -44,6 +44,25 @@ describe('planAlert', () => {
       expect.objectContaining({ firstSeenAt: open.firstSeenAt, lastNotifiedAt: nowIso }),
     ]);
     expect(result.newFindings).toEqual([]);
+  });
+
+  it('remembers since when the problem began: its evidence time, else when first seen, and the earliest on a reminder', () => {
+    const evidenced = pendingFinding('orders-api', { since: hoursAgo(3) });
+    const undated = pendingFinding('billing', { since: undefined });
+    const firstRun = plan([evidenced, undated], []);
+
+    expect(firstRun.upsert.map((stored) => [stored.functionName, stored.since])).toEqual([
+      ['orders-api', hoursAgo(3)],
+      ['billing', nowIso],
+    ]);
+
+    // A day later the evidence window has moved on; the reminder and what is saved keep the beginning.
+    const dayLater = ALERT_NOW + 24 * 3_600_000;
+    const slid = pendingFinding('orders-api', { since: hoursAgo(0.2, dayLater) });
+    const reminded = plan([slid], firstRun.upsert.slice(0, 1), () => true, dayLater);
+
+    expect(reminded.reminders.map((reminder) => reminder.since)).toEqual([hoursAgo(3)]);
+    expect(reminded.upsert.map((stored) => stored.since)).toEqual([hoursAgo(3)]);
   });
 
   it('stays quiet a millisecond before renotifyHours and writes nothing for the finding', () => {

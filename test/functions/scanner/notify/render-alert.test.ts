@@ -1,12 +1,12 @@
-import type { Action } from '../../../../functions/scanner/model';
-import type { AlertPlan } from '../../../../functions/scanner/notify/plan-alert';
+import type { Action, Finding } from '../../../../functions/scanner/model';
+import { planAlert, type AlertPlan, type Reminder } from '../../../../functions/scanner/notify/plan-alert';
 import {
   renderAlert,
   SNS_PUBLISH_LIMIT_BYTES,
   type AlertRemediation,
 } from '../../../../functions/scanner/notify/render-alert';
 import type { SkippedRemediation } from '../../../../functions/scanner/remediate/decide';
-import type { PendingAlert } from '../../../../functions/scanner/state/state-model';
+import type { PendingAlert, StoredFinding } from '../../../../functions/scanner/state/state-model';
 import { throttleAction } from '../../../support/action-builders';
 import { ALERT_NOW, hoursAgo, pendingFinding, storedFinding } from '../../../support/finding-builders';
 
@@ -24,8 +24,8 @@ interface AlertDocument {
   counts: { new: number; reminders: number; resolved: number };
   truncated: number;
   new: { functionName: string; severity: string; evidence: Record<string, unknown> }[];
-  reminders: { functionName: string; lastNotifiedAt: string }[];
-  resolved: { functionName: string }[];
+  reminders: { functionName: string; lastNotifiedAt: string; since: string }[];
+  resolved: { functionName: string; since: string }[];
 }
 
 function decode(alert: PendingAlert): {
@@ -57,9 +57,16 @@ const loop = pendingFinding('orders-api', {
     'Find the trigger that sends the function its own output.\nBreak the loop, then set the concurrency back.',
   fingerprint: 'recursive-loop:orders-api:live',
 });
+/** A reminder of `previous`, since when it was stored as beginning. */
+const reminderOf = (finding: Finding, previous: StoredFinding): Reminder => ({
+  finding,
+  previous,
+  since: previous.since ?? previous.firstSeenAt,
+});
+
 const mixedPlan = alertPlan({
   newFindings: [pendingFinding('billing'), loop],
-  reminders: [{ finding: pendingFinding('reports'), previous: storedFinding('reports', 25) }],
+  reminders: [reminderOf(pendingFinding('reports'), storedFinding('reports', 25))],
   resolved: [storedFinding('legacy', 3)],
 });
 
@@ -78,9 +85,7 @@ describe('renderAlert', () => {
   });
 
   it('does not mark the subject critical for a critical reminder alone', () => {
-    const alert = render(
-      alertPlan({ reminders: [{ finding: loop, previous: storedFinding('orders-api', 30) }] }),
-    );
+    const alert = render(alertPlan({ reminders: [reminderOf(loop, storedFinding('orders-api', 30))] }));
 
     expect(alert.subject).toBe('lambda-sentinel 123456789012 eu-west-1: 1 reminder');
   });
@@ -129,6 +134,52 @@ describe('renderAlert', () => {
     expect(text).toContain(
       `RESOLVED (1)\n============\n  - [warning] stuck-pending on legacy: legacy has been Pending for 42 minutes (open since ${hoursAgo(27)})`,
     );
+  });
+
+  it('a reminder a day later still says since when the problem began, though the metric window moved on', () => {
+    const dayBefore = ALERT_NOW - 24 * 3_600_000;
+    // A metric finding's evidence starts where this run's window starts, 12 minutes before the run.
+    const loopSeenAt = (now: number) =>
+      pendingFinding('order-events', {
+        kind: 'recursive-loop',
+        severity: 'critical',
+        fingerprint: 'recursive-loop:order-events:runaway',
+        since: new Date(now - 12 * 60_000).toISOString(),
+      });
+    const began = new Date(dayBefore - 12 * 60_000).toISOString();
+    const settings = { renotifyHours: 24 };
+    const first = planAlert({
+      findings: [loopSeenAt(dayBefore)],
+      previous: { openFindings: [] },
+      isAssessed: () => true,
+      now: dayBefore,
+      settings,
+    });
+    const dayLater = planAlert({
+      findings: [loopSeenAt(ALERT_NOW)],
+      previous: { openFindings: first.upsert },
+      isAssessed: () => true,
+      now: ALERT_NOW,
+      settings,
+    });
+
+    const { text, document } = decode(render(dayLater));
+
+    expect(dayLater.reminders).toHaveLength(1);
+    expect(text).toContain(`Since: ${began} (24 hours ago)`);
+    expect(text).not.toContain('(12 minutes ago)');
+    expect(document.reminders[0]?.since).toBe(began);
+    // What is saved keeps the beginning too, for the next reminder and the resolved line.
+    expect(dayLater.upsert.map((stored) => stored.since)).toEqual([began]);
+  });
+
+  it('says since when a resolved problem had lasted, from the earliest time its evidence gave', () => {
+    const { text, document } = decode(
+      render(alertPlan({ resolved: [storedFinding('legacy', 3, { since: hoursAgo(50) })] })),
+    );
+
+    expect(text).toContain(`legacy has been Pending for 42 minutes (open since ${hoursAgo(50)})`);
+    expect(document.resolved[0]?.since).toBe(hoursAgo(50));
   });
 
   it('gives e-mail the text and every other protocol (email-json, sqs, lambda, https) the JSON document', () => {

@@ -1,11 +1,18 @@
 import type { Finding, FunctionDetail } from '../../../../functions/scanner/model';
+import { stuckPending } from '../../../../functions/scanner/detect/stuck-pending';
 import { decide, type DecideInput, type EarlierRuns } from '../../../../functions/scanner/remediate/decide';
 import { DEFAULT_SETTINGS, type SentinelSettings } from '../../../../functions/scanner/settings';
 import type { ActionRecord } from '../../../../functions/scanner/state/state-model';
 import { actionRecord, throttleAction } from '../../../support/action-builders';
 import { pendingFinding, storedFinding } from '../../../support/finding-builders';
 import { metricsSnapshot } from '../../../support/metrics-builders';
-import { accountSnapshot, checkedFunction, listedFunction, RUN_AT } from '../../../support/snapshot-builders';
+import {
+  accountSnapshot,
+  checkedFunction,
+  detectorContext,
+  listedFunction,
+  RUN_AT,
+} from '../../../support/snapshot-builders';
 
 const ALL_FLAGS: SentinelSettings['remediate'] = ['throttle-loops', 'cap-hogs', 'unblock-pending'];
 const HOUR = 3_600_000;
@@ -292,6 +299,29 @@ describe('decide: rails', () => {
     });
 
     expect(skipsOf(decision)).toEqual(['vpc-ingest: not-applicable']);
+  });
+
+  test('a function restoring after going inactive is not unblocked (the guide’s unblock is for creation)', () => {
+    const restoring = { state: 'Pending', stateReasonCode: 'Restoring' } as const;
+    const [finding] = stuckPending.detect(
+      detectorContext([
+        checkedFunction('nightly-report', restoring, {
+          unsettledSince: new Date(RUN_AT - 20 * 60_000).toISOString(),
+        }),
+      ]),
+    );
+    if (!finding) throw new Error('expected a restore finding');
+
+    const decision = run({ findings: [finding], details: { 'nightly-report': restoring } });
+
+    expect(decision.planned).toEqual([]);
+    expect(decision.skipped).toEqual([
+      expect.objectContaining({
+        functionName: 'nightly-report',
+        reason: 'not-applicable',
+        detail: expect.stringContaining('restoring after going inactive'),
+      }),
+    ]);
   });
 
   test('at most maxActionsPerRun actions, the most severe first', () => {

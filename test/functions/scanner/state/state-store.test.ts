@@ -103,7 +103,11 @@ describe('DynamoStateStore (against dynalite)', () => {
 
   it('loads back the findings, watched functions and pending alert a run saved', async () => {
     const orders = storedFinding('orders-api');
-    const billing = storedFinding('billing', 2, { qualifier: 'live', severity: 'critical' });
+    const billing = storedFinding('billing', 2, {
+      qualifier: 'live',
+      severity: 'critical',
+      since: hoursAgo(30),
+    });
     const firstAlert = alert('run-1', hoursAgo(0));
 
     await store.save(
@@ -119,6 +123,59 @@ describe('DynamoStateStore (against dynalite)', () => {
     expect([...state.openFindings].sort(byFingerprint)).toEqual([billing, orders].sort(byFingerprint));
     expect(state.watchedFunctions).toEqual(['orders-api', 'billing']);
     expect(state.pendingAlerts).toEqual([firstAlert]);
+  });
+
+  it('keeps, beside the watch list, since when each watched function has been unsettled', async () => {
+    const restoring = {
+      functionName: 'nightly-report',
+      state: 'Pending',
+      stateReasonCode: 'Restoring',
+      lastUpdateStatus: 'Successful',
+      since: hoursAgo(0.5),
+    };
+    const updating = { functionName: 'orders-api', lastUpdateStatus: 'InProgress', since: hoursAgo(0.2) };
+    await store.save(
+      change(hoursAgo(0), {
+        watchedFunctions: ['nightly-report', 'orders-api'],
+        unsettledFunctions: [restoring, updating],
+      }),
+    );
+
+    expect(await store.load()).toMatchObject({
+      watchedFunctions: ['nightly-report', 'orders-api'],
+      unsettledFunctions: [restoring, updating],
+    });
+
+    await store.save(change(hoursAgo(-0.1), { watchedFunctions: [] }));
+    expect((await store.load()).unsettledFunctions).toBeUndefined();
+  });
+
+  it('remembers how far the spillover probe reached until a scan saves a later reach', async () => {
+    const probedThrough = '2026-11-26T14:12:00.000Z';
+    await store.save(change(hoursAgo(1), { spilloverProbedThrough: probedThrough }));
+    // A scan whose probe was skipped or failed, and a focused check, save no reach of their own.
+    await store.save(change(hoursAgo(0.9), { watchedFunctions: ['orders-api'] }));
+    await store.save(change(hoursAgo(0.8), { keepLastRunAt: true }));
+
+    expect((await store.load()).spilloverProbedThrough).toBe(probedThrough);
+
+    await store.save(change(hoursAgo(0.7), { spilloverProbedThrough: '2026-11-26T14:22:00.000Z' }));
+    expect((await store.load()).spilloverProbedThrough).toBe('2026-11-26T14:22:00.000Z');
+  });
+
+  it('finishes a save that died before its run item with the spillover probe’s reach in it', async () => {
+    await store.save(change(hoursAgo(1), { spilloverProbedThrough: '2026-11-26T13:12:00.000Z' }));
+    const dying = instrumentedStore(1);
+    const save = dying.store.save(
+      change(hoursAgo(0), {
+        spilloverProbedThrough: '2026-11-26T14:12:00.000Z',
+        alert: alert('run-2', hoursAgo(0)),
+      }),
+    );
+    await expect(save).rejects.toThrow(StateStoreError);
+    dying.destroy();
+
+    expect((await store.load()).spilloverProbedThrough).toBe('2026-11-26T14:12:00.000Z');
   });
 
   it('returns pending alerts oldest first and forgets one once it is marked delivered', async () => {
