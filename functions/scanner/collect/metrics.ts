@@ -94,7 +94,8 @@ export function spilloverProbedThrough(
   metrics: Pick<MetricsSnapshot, 'window' | 'coverage'>,
 ): string | undefined {
   // A probe cut short did not see every minute of its window.
-  if (!metrics.coverage.spilloverProbe || metrics.coverage.partial.includes('spillover-probe')) return previous;
+  if (!metrics.coverage.spilloverProbe || metrics.coverage.partial.includes('spillover-probe'))
+    return previous;
   const earlier = previous === undefined ? NaN : Date.parse(previous);
   // A retried or overlapping run must not move the record back.
   return earlier > Date.parse(metrics.window.end) ? previous : metrics.window.end;
