@@ -10,6 +10,9 @@ export type FindingKind =
 /** How urgently a human should look. */
 export type Severity = 'critical' | 'warning' | 'info';
 
+/** Severities from the most urgent (0) down, for sorting and for telling an escalation. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, warning: 1, info: 2 };
+
 /** The state fields only GetFunction returns (ListFunctions omits them). */
 export interface FunctionStateFields {
   /** Pending, Active, Inactive, Failed, ... */

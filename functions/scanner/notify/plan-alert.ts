@@ -1,4 +1,4 @@
-import type { Finding } from '../model';
+import { SEVERITY_RANK, type Finding, type Severity } from '../model';
 import type { SentinelSettings } from '../settings';
 import {
   type PreviousState,
@@ -33,6 +33,8 @@ export interface Reminder {
    * metric finding, whose evidence window slides forward every run, still says when it started.
    */
   readonly since: string;
+  /** The severity it was last alerted with, when this run's is higher: it got worse, and is alerted at once. */
+  readonly escalatedFrom?: Severity;
 }
 
 /** What this run's alert says and what the state store must remember because of it. */
@@ -53,6 +55,11 @@ export interface AlertPlan {
 
 const HOUR_MS = 3_600_000;
 
+/** Whether this run's finding is more severe than the one last alerted. */
+function escalated(stored: StoredFinding, finding: Finding): boolean {
+  return SEVERITY_RANK[finding.severity] < SEVERITY_RANK[stored.severity];
+}
+
 /** Sorts this run's findings against the open ones into new, reminders, resolved and still open. */
 export function planAlert(input: AlertPlanInput): AlertPlan {
   const { previous, isAssessed, now, settings } = input;
@@ -70,12 +77,14 @@ export function planAlert(input: AlertPlanInput): AlertPlan {
   for (const finding of seen.values()) {
     const stored = open.get(finding.fingerprint);
     if (!stored) newFindings.push(finding);
-    // An unreadable time counts as due: a reminder too many beats a problem never mentioned again.
-    else if (!(now - Date.parse(stored.lastNotifiedAt) < renotifyMs))
+    // An unreadable time counts as due: a reminder too many beats a problem never mentioned again. A problem
+    // that got worse (a loop that now grows, say) is due at once.
+    else if (escalated(stored, finding) || !(now - Date.parse(stored.lastNotifiedAt) < renotifyMs))
       reminders.push({
         finding,
         previous: stored,
         since: earliestTime(storedSince(stored), finding.since) ?? storedSince(stored),
+        ...(escalated(stored, finding) ? { escalatedFrom: stored.severity } : {}),
       });
     else stillOpen.push(stored);
   }

@@ -1,4 +1,4 @@
-import type { Action, Finding, Severity } from '../model';
+import { SEVERITY_RANK, type Action, type Finding, type Severity } from '../model';
 import { actionHeadline, isUndoable, undoCommandLine, type UndoLocation } from '../remediate/action-text';
 import type { SkippedRemediation } from '../remediate/decide';
 import { type PendingAlert, type StoredFinding, storedSince } from '../state/state-model';
@@ -53,7 +53,6 @@ interface Counts {
   readonly actions: number;
 }
 
-const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, warning: 1, info: 2 };
 const SECTION_RANK: Readonly<Record<Section, number>> = { new: 0, reminder: 1, resolved: 2 };
 
 /**
@@ -134,6 +133,13 @@ function rankEntries(plan: AlertPlan, now: number): Entry[] {
   );
 }
 
+/** Why an open finding is in this alert again: it got worse, or it is simply still open. */
+function reminderNote(reminder: Reminder): string {
+  return reminder.escalatedFrom !== undefined
+    ? ` (still open, now ${reminder.finding.severity}; it was ${reminder.escalatedFrom})`
+    : ' (still open)';
+}
+
 function findingEntry(
   section: Section,
   finding: Finding,
@@ -144,7 +150,7 @@ function findingEntry(
   // When the problem began, as the evidence tells; a reminder keeps the earliest any run saw.
   const openSince = reminder?.since ?? finding.since ?? new Date(now).toISOString();
   const lines = [
-    `[${finding.severity.toUpperCase()}] ${finding.kind} on ${label}${reminder ? ' (still open)' : ''}`,
+    `[${finding.severity.toUpperCase()}] ${finding.kind} on ${label}${reminder ? reminderNote(reminder) : ''}`,
     `  ${oneLine(finding.summary)}`,
     `  Since: ${openSince}${ago(openSince, now)}`,
     ...(reminder

@@ -65,6 +65,18 @@ describe('planAlert', () => {
     expect(reminded.upsert.map((stored) => stored.since)).toEqual([hoursAgo(3)]);
   });
 
+  it('alerts at once when an open finding got worse (a level loop that now grows), and not when it eased', () => {
+    const open = storedFinding('orders-api', 1);
+
+    const worse = plan([pendingFinding('orders-api', { severity: 'critical' })], [open]);
+    const eased = plan([pendingFinding('orders-api', { severity: 'info' })], [open]);
+
+    expect(worse.reminders).toEqual([expect.objectContaining({ escalatedFrom: 'warning' })]);
+    expect(worse.upsert).toEqual([expect.objectContaining({ severity: 'critical', lastNotifiedAt: nowIso })]);
+    expect(eased.reminders).toEqual([]);
+    expect(eased.stillOpen).toEqual([open]);
+  });
+
   it('stays quiet a millisecond before renotifyHours and writes nothing for the finding', () => {
     const open = storedFinding('orders-api', 24);
 

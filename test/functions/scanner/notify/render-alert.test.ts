@@ -136,6 +136,27 @@ describe('renderAlert', () => {
     );
   });
 
+  it('says so when an open finding is back because it got worse', () => {
+    const worse = pendingFinding('order-events', { severity: 'critical' });
+    const escalation = {
+      ...mixedPlan,
+      newFindings: [],
+      resolved: [],
+      reminders: [
+        {
+          finding: worse,
+          previous: storedFinding('order-events', 1),
+          since: hoursAgo(2),
+          escalatedFrom: 'warning' as const,
+        },
+      ],
+    };
+
+    expect(decode(render(escalation)).text).toContain(
+      '[CRITICAL] stuck-pending on order-events (still open, now critical; it was warning)',
+    );
+  });
+
   it('a reminder a day later still says since when the problem began, though the metric window moved on', () => {
     const dayBefore = ALERT_NOW - 24 * 3_600_000;
     // A metric finding's evidence starts where this run's window starts, 12 minutes before the run.
