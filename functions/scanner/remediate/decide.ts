@@ -37,7 +37,7 @@ export type SkipReason =
   | 'already-acted'
   /** Its reserved concurrency is already what the action would set (or tighter). */
   | 'already-at-target'
-  /** No cap is both below the hog's peak and within the account's unreserved minimum. */
+  /** No cap is both below the hog's peak, above its provisioned concurrency and within the unreserved minimum. */
   | 'no-safe-cap'
   /** `maxActionsPerRun` actions were already planned. */
   | 'over-limit';
@@ -144,7 +144,8 @@ export function decide(input: DecideInput): Decision {
       });
     const detail = byName.get(finding.functionName)?.detail;
     const verdict =
-      railsFor(finding, remedy, detail, input, planned) ?? target(finding, remedy, detail, limits, settings);
+      railsFor(finding, remedy, detail, input, planned) ??
+      target(finding, remedy, detail, limits, settings, input.snapshot);
     if ('skip' in verdict) {
       skip(verdict.skip, verdict.detail);
     } else if (planned.length >= settings.maxActionsPerRun) {
@@ -277,6 +278,7 @@ function target(
   detail: FunctionDetail | undefined,
   limits: AccountConcurrencyLimits | undefined,
   settings: Pick<SentinelSettings, 'hogCap'>,
+  snapshot: AccountSnapshot,
 ): Verdict {
   const previous = detail?.reservedConcurrency ?? null;
   if (remedy.kind === 'unblock') return { plan: {} };
@@ -301,11 +303,22 @@ function target(
   if (typeof peak !== 'number' || !limits) {
     return { skip: 'no-safe-cap', detail: "the hog's peak or the account's concurrency limits are unknown" };
   }
+  const provisioned = snapshot.metrics?.functions.find(
+    (fn) => fn.functionName === finding.functionName,
+  )?.provisionedConcurrency;
+  if (provisioned === undefined) {
+    return {
+      skip: 'no-detail',
+      detail:
+        'its provisioned concurrency was not read this run, and a cap must stay above it; the next run tries again',
+    };
+  }
   const choice = chooseHogCap({
     peakConcurrentExecutions: peak,
     limits,
     currentReserved: previous,
     hogCap: settings.hogCap,
+    provisionedConcurrency: provisioned,
   });
   if ('skip' in choice) return { skip: 'no-safe-cap', detail: choice.skip };
   return {

@@ -1,4 +1,4 @@
-import type { Finding, FunctionDetail } from '../../../../functions/scanner/model';
+import type { Finding, FunctionDetail, FunctionMetrics } from '../../../../functions/scanner/model';
 import { decide, type DecideInput, type EarlierRuns } from '../../../../functions/scanner/remediate/decide';
 import { DEFAULT_SETTINGS, type SentinelSettings } from '../../../../functions/scanner/settings';
 import type { ActionRecord } from '../../../../functions/scanner/state/state-model';
@@ -46,6 +46,11 @@ interface Scenario {
   readonly limits?: { concurrentExecutions: number; unreservedConcurrentExecutions: number };
   readonly earlier?: Partial<EarlierRuns>;
   readonly selfFunctionName?: string;
+  /**
+   * What collection read of each function beyond its metrics; a function left out had none provisioned (and
+   * no event source mapping), and a field set to undefined was not read.
+   */
+  readonly read?: Readonly<Record<string, Partial<FunctionMetrics>>>;
 }
 
 function run(scenario: Scenario) {
@@ -55,6 +60,12 @@ function run(scenario: Scenario) {
     const detail = details[name];
     return detail ? checkedFunction(name, detail) : listedFunction(name);
   });
+  const functionMetrics = named.map((functionName): FunctionMetrics => ({
+    functionName,
+    reasons: [],
+    provisionedConcurrency: 0,
+    ...scenario.read?.[functionName],
+  }));
   let ids = 0;
   const input: DecideInput = {
     findings: scenario.findings,
@@ -64,6 +75,7 @@ function run(scenario: Scenario) {
           concurrentExecutions: 1000,
           unreservedConcurrentExecutions: 1000,
         },
+        functions: functionMetrics,
       }),
     }),
     settings: { ...DEFAULT_SETTINGS, remediate: ALL_FLAGS, ...scenario.settings },
@@ -144,6 +156,50 @@ describe('decide: each action', () => {
     });
 
     expect(planSummary(decision)).toEqual(['cap image-resizer null -> 450', 'cap video-encoder null -> 250']);
+  });
+
+  test('cap-hogs keeps the cap above the provisioned concurrency of its aliases and versions', () => {
+    const decision = run({
+      findings: [hogFinding('image-resizer')],
+      details: checked('image-resizer'),
+      read: { 'image-resizer': { provisionedConcurrency: 470 } },
+    });
+
+    expect(planSummary(decision)).toEqual(['cap image-resizer null -> 471']);
+  });
+
+  test('cap-hogs leaves a hog alone while its provisioned concurrency is unknown (the read failed)', () => {
+    const decision = run({
+      findings: [hogFinding('image-resizer')],
+      details: checked('image-resizer'),
+      read: { 'image-resizer': { provisionedConcurrency: undefined } },
+    });
+
+    expect(decision.planned).toEqual([]);
+    expect(decision.skipped).toEqual([
+      expect.objectContaining({
+        functionName: 'image-resizer',
+        reason: 'no-detail',
+        detail: expect.stringContaining('provisioned concurrency was not read this run'),
+      }),
+    ]);
+  });
+
+  test("cap-hogs does not apply an operator's hogCap at or below the provisioned concurrency", () => {
+    const decision = run({
+      findings: [hogFinding('image-resizer')],
+      details: checked('image-resizer'),
+      settings: { hogCap: 200 },
+      read: { 'image-resizer': { provisionedConcurrency: 200 } },
+    });
+
+    expect(decision.planned).toEqual([]);
+    expect(decision.skipped).toEqual([
+      expect.objectContaining({
+        reason: 'no-safe-cap',
+        detail: expect.stringContaining('hogCap 200 is not above its provisioned concurrency'),
+      }),
+    ]);
   });
 
   test('unblock-pending plans the no-change update for a function Pending since creation', () => {
