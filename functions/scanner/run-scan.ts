@@ -152,6 +152,7 @@ export async function runScan(
     actionLog: deps.actionLog,
     clock,
     log,
+    protectTag: settings.protectTag,
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
   errors.push(...acted.errors);
