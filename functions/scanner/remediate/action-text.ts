@@ -15,6 +15,11 @@ const VERBS: Readonly<Record<ActionKind, { readonly done: string; readonly infin
   unblock: { done: 'Unblocked', infinitive: 'unblock' },
 };
 
+/** What an action of `kind` does, as a verb phrase: `throttle`, `pause the triggers of`, `lift the cap on`, ... */
+export function kindInfinitive(kind: ActionKind): string {
+  return VERBS[kind].infinitive;
+}
+
 /** A reserved concurrency as an operator reads it: a number, or `none` where no reservation is set. */
 export function concurrencyText(reserved: number | null | undefined): string {
   return reserved === null || reserved === undefined ? 'none' : String(reserved);
