@@ -214,10 +214,7 @@ async function pauseTriggers(action: Action, input: ActInput): Promise<Applied> 
     applied: true,
     mappings: paused.map(({ mapping }) => mapping),
     stateAfter,
-    outcome:
-      `Lambda is pausing ${paused.length === 1 ? 'its event source mapping' : `its ${paused.length} event source mappings`} ` +
-      `(${stateAfter}): nothing is dropped, the messages and records wait in their queue or stream, within its ` +
-      'retention, until the mappings are enabled again',
+    outcome: `Lambda is pausing ${paused.length === 1 ? 'the mapping' : `the ${paused.length} mappings`} (${stateAfter})`,
     ...failure,
   };
 }

@@ -58,6 +58,11 @@ export interface SkippedRemediation {
   readonly detail: string;
   /** An earlier action whose undo does by hand what the sentinel leaves undone (the cap a lift would remove). */
   readonly undoActionId?: string;
+  /**
+   * News of its own: the alert goes out for it even when the run has nothing else to say. Set on the first run
+   * that finds a cap old enough to lift but leaves it in place, so that the operator hears of it once.
+   */
+  readonly announce?: boolean;
 }
 
 /** What earlier runs left that bears on acting again. */
@@ -521,22 +526,25 @@ function liftRails(
   detail: FunctionDetail | undefined,
   input: DecideInput,
   planned: readonly Action[],
-): Pick<SkippedRemediation, 'reason' | 'detail' | 'undoActionId'> | undefined {
+): Pick<SkippedRemediation, 'reason' | 'detail' | 'undoActionId' | 'announce'> | undefined {
   const { settings } = input;
   const calm =
     `${cap.functionName} has gone ${settings.capHoldMinutes} minutes without a throttle under the cap of ` +
     `${concurrencyText(cap.next)} that action ${cap.id} set`;
   const byHand = 'it stays until it is undone by hand';
-  if (!settings.remediate.includes('cap-hogs')) {
-    return {
-      reason: 'cap-stays',
-      detail: `${calm}, but cap-hogs is no longer in remediate: ${byHand}`,
-      undoActionId: cap.id,
-    };
-  }
-  if (settings.dryRun) {
-    return { reason: 'cap-stays', detail: `${calm}, but this is a dry run: ${byHand}`, undoActionId: cap.id };
-  }
+  // The last saved run came before the cap was old enough to lift: this run is the first to keep it.
+  const firstToKeep = !(
+    Date.parse(input.earlier.lastRunAt ?? '') >=
+    Date.parse(cap.decidedAt) + settings.capHoldMinutes * MINUTE_MS
+  );
+  const stays = (why: string) => ({
+    reason: 'cap-stays' as const,
+    detail: `${calm}, but ${why}: ${byHand}`,
+    undoActionId: cap.id,
+    ...(firstToKeep ? { announce: true } : {}),
+  });
+  if (!settings.remediate.includes('cap-hogs')) return stays('cap-hogs is no longer in remediate');
+  if (settings.dryRun) return stays('this is a dry run');
   if (cap.functionName === input.selfFunctionName) {
     return { reason: 'self', detail: 'this is the sentinel itself, which never remediates itself' };
   }

@@ -333,9 +333,8 @@ describe('act', () => {
           applied: true,
           stateAfter:
             'arn:aws:sqs:eu-west-1:123456789012:orders: Disabling, arn:aws:sqs:eu-west-1:123456789012:retries: Disabling',
-          outcome: expect.stringContaining(
-            'nothing is dropped, the messages and records wait in their queue or stream, within its retention',
-          ),
+          outcome:
+            'Lambda is pausing the 2 mappings (arn:aws:sqs:eu-west-1:123456789012:orders: Disabling, arn:aws:sqs:eu-west-1:123456789012:retries: Disabling)',
         }),
       );
     });

@@ -775,8 +775,21 @@ describe('decide: lifting calm caps', () => {
         reason: 'cap-stays',
         detail: expect.stringContaining(`, but ${why}: it stays until it is undone by hand`),
         undoActionId: 'cap-1',
+        announce: true,
       },
     ]);
+  });
+
+  test('announces a cap that stays once: on the first run that finds it old enough, not on later ones', () => {
+    const offSince = (lastRunAt: number) =>
+      decideLifts({
+        settings: { capHoldMinutes: HOLD_MINUTES, remediate: ['throttle-loops'] },
+        earlier: { actions: [cap()], lastRunAt: new Date(lastRunAt).toISOString() },
+      }).skipped.map((skip) => skip.announce ?? false);
+
+    // The cap became old enough to lift an hour after it was set.
+    expect(offSince(cappedAt + HOLD_MINUTES * 60_000 - 5 * 60_000)).toEqual([true]);
+    expect(offSince(cappedAt + HOLD_MINUTES * 60_000 + 5 * 60_000)).toEqual([false]);
   });
 
   test('does not lift the cap of a function that now carries protectTag', () => {
