@@ -299,6 +299,24 @@ describe('runScan with metric trouble (mocked Lambda, CloudWatch and SNS)', () =
       expect(email).toContain(`Capped ${HOG}: reserved concurrency none -> 470`);
     });
 
+    test('reports a loop AWS already cut, and says it was not acted on', async () => {
+      fake = new FakeCloudWatch([
+        ...troubledAccount(),
+        windowSeries('RecursiveInvocationsDropped', { FunctionName: 'quiet-3' }, 40),
+      ]);
+      serveFunctions(reserved);
+
+      const report = await remediate();
+
+      expect(report.findings.map((finding) => finding.fingerprint)).toContain(
+        'recursive-loop:quiet-3:dropped',
+      );
+      expect(putCalls().map((input) => input.FunctionName)).not.toContain('quiet-3');
+      expect(emailText()).toContain(
+        'throttle quiet-3 (recursive-loop): not done, reported, not acted on: AWS already cut the chain',
+      );
+    });
+
     test('a retried run repeats no action, even where Lambda does not yet show the change', async () => {
       serveFunctions(); // GetFunction keeps answering "no reservation": only the action records can tell
       snsMock.on(PublishCommand).rejectsOnce(new Error('SNS is unavailable')).resolves({ MessageId: 'm-2' });
