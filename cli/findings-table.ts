@@ -53,7 +53,10 @@ export function actionsTable(actions: readonly Action[]): string {
     actions.map((action) => [
       action.kind,
       action.functionName,
-      action.kind === 'unblock' ? '-' : `${reserved(action.previous)} -> ${reserved(action.next)}`,
+      // An unblock and a pause of a loop's triggers leave the reservation as it is.
+      action.kind === 'unblock' || action.kind === 'pause-trigger'
+        ? '-'
+        : `${reserved(action.previous)} -> ${reserved(action.next)}`,
       status(action),
       action.outcome ?? '',
     ]),

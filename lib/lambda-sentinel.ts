@@ -48,10 +48,12 @@ const FUNCTION_READ_ACTIONS = [
   'lambda:ListProvisionedConcurrencyConfigs',
   'lambda:GetFunctionRecursionConfig',
 ];
-// Account-wide reads: IAM defines no resource type for these, so Resource must be "*".
+// Account-wide reads: IAM defines no resource type for these, so Resource must be "*". The event source mappings
+// of a function running hot are evidence in the finding (and what pause-trigger would stop), flags or not.
 const ACCOUNT_READ_ACTIONS = [
   'lambda:ListFunctions',
   'lambda:GetAccountSettings',
+  'lambda:ListEventSourceMappings',
   'cloudwatch:GetMetricData',
 ];
 // What DynamoStateStore sends during a run; reading one action record (GetItem) is the undo CLI's, under the
@@ -63,12 +65,29 @@ const STATE_ITEM_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:Scan',
 ];
-// The one mutating Lambda action each remediation flag needs; nothing mutating is granted without a flag.
-const REMEDIATION_ACTIONS: Readonly<Record<RemediationFlag, string>> = {
-  'throttle-loops': 'lambda:PutFunctionConcurrency',
-  'cap-hogs': 'lambda:PutFunctionConcurrency',
-  'unblock-pending': 'lambda:UpdateFunctionConfiguration',
+// The mutating Lambda actions each remediation flag needs, by the resource type IAM scopes them to; nothing
+// mutating is granted without a flag, or in a dry run. A lift's read-back is GetFunction, which every run has.
+const REMEDIATION_ACTIONS: Readonly<
+  Record<
+    RemediationFlag,
+    { readonly onFunctions: readonly string[]; readonly onMappings?: readonly string[] }
+  >
+> = {
+  'throttle-loops': {
+    onFunctions: ['lambda:PutFunctionConcurrency'],
+    // pause-trigger: Enabled=false on the mappings that feed a runaway loop.
+    onMappings: ['lambda:UpdateEventSourceMapping'],
+  },
+  // A cap, and the lift that restores the reservation from before it (DeleteFunctionConcurrency where none).
+  'cap-hogs': { onFunctions: ['lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'] },
+  'unblock-pending': { onFunctions: ['lambda:UpdateFunctionConfiguration'] },
 };
+// Every mutating action on a function any flag may grant: the guardrails deny them all, flags or not.
+const FUNCTION_WRITE_ACTIONS = [
+  'lambda:PutFunctionConcurrency',
+  'lambda:DeleteFunctionConcurrency',
+  'lambda:UpdateFunctionConfiguration',
+];
 // SNS encrypts each published message under a data key from the topic's KMS key.
 const ENCRYPTED_PUBLISH_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
 // Both for EventBridge delivering the schedule and for Lambda retrying a failed scan.
@@ -88,6 +107,8 @@ export class LambdaSentinel extends Construct {
   readonly settings: SentinelSettings;
   /** The scanner function the schedule invokes. */
   readonly scanner: NodejsFunction;
+  /** Explicit denials on the scanner's role: it never changes itself, its own triggers, or a protected function. */
+  readonly guardrails: iam.Policy;
   /** Topic the scanner publishes alerts to; subscribe more endpoints or point CloudWatch alarms at it. */
   readonly alertTopic: sns.Topic;
   /** Customer-managed key encrypting the alert topic (the AWS-managed SNS key would lock out CloudWatch alarms). */
@@ -169,6 +190,7 @@ export class LambdaSentinel extends Construct {
     });
 
     this.scanner = this.createScanner(props.logRetention ?? logs.RetentionDays.ONE_MONTH);
+    this.guardrails = this.guardRemediation(this.scanner);
 
     this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Runs the lambda-sentinel scan',
@@ -279,13 +301,23 @@ export class LambdaSentinel extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: FUNCTION_READ_ACTIONS, resources: [everyFunction] }),
     );
-    const remediationActions = this.remediationActions();
-    if (remediationActions.length > 0) {
+    const remediation = this.remediationActions();
+    if (remediation.onFunctions.length > 0) {
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: remediationActions, resources: [everyFunction] }),
+        new iam.PolicyStatement({ actions: remediation.onFunctions, resources: [everyFunction] }),
       );
     }
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ACCOUNT_READ_ACTIONS, resources: ['*'] }));
+    if (remediation.onMappings.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: remediation.onMappings, resources: [this.everyMapping()] }),
+      );
+    }
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ACCOUNT_READ_ACTIONS,
+        resources: ['*'],
+      }),
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }),
     );
@@ -300,9 +332,21 @@ export class LambdaSentinel extends Construct {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'lambda:ListFunctions, lambda:GetAccountSettings and cloudwatch:GetMetricData define no resource type in ' +
-          'IAM, so they can only be granted on Resource "*"; every other action here is scoped.',
+          'lambda:ListFunctions, lambda:GetAccountSettings, lambda:ListEventSourceMappings and ' +
+          'cloudwatch:GetMetricData define no resource type in IAM, so they can only be granted on Resource "*"; ' +
+          'every other action here is scoped.',
       },
+      ...(remediation.onMappings.length > 0
+        ? [
+            {
+              id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:event-source-mapping:*]',
+              reason:
+                "throttle-loops pauses the event source mappings that feed a runaway loop, and a mapping's UUID is " +
+                'only known once the loop is found, so lambda:UpdateEventSourceMapping is granted on every mapping ' +
+                "of this account and region; an explicit Deny keeps it off the scanner's own mappings.",
+            },
+          ]
+        : []),
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*]',
         reason:
@@ -314,9 +358,61 @@ export class LambdaSentinel extends Construct {
   }
 
   /** The mutating Lambda actions the operator's remediation flags need; none in a dry run, which changes nothing. */
-  private remediationActions(): string[] {
-    if (this.settings.dryRun) return [];
-    return [...new Set(this.settings.remediate.map((flag) => REMEDIATION_ACTIONS[flag]))].sort();
+  private remediationActions(): { onFunctions: string[]; onMappings: string[] } {
+    const flags = this.settings.dryRun ? [] : this.settings.remediate;
+    const sorted = (actions: readonly string[]) => [...new Set(actions)].sort();
+    return {
+      onFunctions: sorted(flags.flatMap((flag) => REMEDIATION_ACTIONS[flag].onFunctions)),
+      onMappings: sorted(flags.flatMap((flag) => REMEDIATION_ACTIONS[flag].onMappings ?? [])),
+    };
+  }
+
+  /** Every event source mapping of this account and region. */
+  private everyMapping(): string {
+    return `arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-source-mapping:*`;
+  }
+
+  /**
+   * Explicit denials that hold whatever the role is granted, so that no bug (and no policy attached later) can
+   * change the scanner itself or a function carrying protectTag. They are a policy of their own: the scanner
+   * function depends on its role's default policy, so that one cannot name the scanner's ARN.
+   *
+   * IAM's service authorization reference for Lambda: PutFunctionConcurrency, DeleteFunctionConcurrency and
+   * UpdateFunctionConfiguration take a function ARN and support aws:ResourceTag/${TagKey} (the function's tags),
+   * but not lambda:FunctionArn. UpdateEventSourceMapping takes an event source mapping ARN and supports
+   * lambda:FunctionArn (the function the mapping invokes) and aws:ResourceTag/${TagKey} of the MAPPING, not of its
+   * function: IAM has no key for the function's tags there, so no denial can keep the sentinel from pausing the
+   * mappings of a function carrying protectTag; only decide's protect rail does (it reads the function's tags).
+   */
+  private guardRemediation(scanner: NodejsFunction): iam.Policy {
+    const everyFunction = `arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:function:*`;
+    // Qualified ARNs (a version or alias) too, for actions that accept them.
+    const scannerArns = [scanner.functionArn, `${scanner.functionArn}:*`];
+    return new iam.Policy(this, 'ScannerGuardrails', {
+      roles: scanner.role ? [scanner.role] : [],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'NeverChangeTheSentinelItself',
+          effect: iam.Effect.DENY,
+          actions: FUNCTION_WRITE_ACTIONS,
+          resources: scannerArns,
+        }),
+        new iam.PolicyStatement({
+          sid: 'NeverPauseTheSentinelsOwnTriggers',
+          effect: iam.Effect.DENY,
+          actions: ['lambda:UpdateEventSourceMapping'],
+          resources: [this.everyMapping()],
+          conditions: { ArnLike: { 'lambda:FunctionArn': scannerArns } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'NeverChangeProtectedFunctions',
+          effect: iam.Effect.DENY,
+          actions: FUNCTION_WRITE_ACTIONS,
+          resources: [everyFunction],
+          conditions: { Null: { [`aws:ResourceTag/${this.settings.protectTag}`]: 'false' } },
+        }),
+      ],
+    });
   }
 
   // The topic policy set for enforceSSL replaces SNS's default one, so alarm actions need an explicit allow.

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { concurrencyText } from '../../functions/scanner/remediate/action-text';
-import { undoAction, UndoRefusedError } from '../../functions/scanner/remediate/undo';
+import { concurrencyText, kindInfinitive } from '../../functions/scanner/remediate/action-text';
+import { undoAction, UndoRefusedError, type UndoResult } from '../../functions/scanner/remediate/undo';
 import { DynamoStateStore, StateStoreError } from '../../functions/scanner/state/state-store';
 import { parseArguments } from '../arguments';
 import { accessProblem, type AwsSessionOptions } from '../aws-session';
@@ -29,18 +29,21 @@ interface UndoArguments {
 const HELP = [
   'Usage: lambda-sentinel undo <action-id> [--table NAME] [--region REGION] [--profile PROFILE] [--force]',
   '',
-  "Restores the reserved concurrency a function had before one of the sentinel's actions (throttle or cap),",
-  'removing the reservation where there was none, and records the undo so the sentinel does not repeat it.',
-  'Every alert lists this command, filled in, under each action it reports.',
+  "Restores the reserved concurrency a function had before one of the sentinel's actions (throttle, cap or lift),",
+  'removing the reservation where there was none, or enables again the event source mappings a pause-trigger',
+  'paused; and records the undo so the sentinel does not repeat the action. Every alert lists this command,',
+  'filled in, under each action it reports.',
   '',
   'Options:',
   `  --table NAME       the sentinel's state table (stack output StateTableName); default: $${TABLE_VARIABLE}`,
   '  --region REGION    the region the sentinel runs in; default: the AWS SDK default (AWS_REGION, profile)',
   '  --profile PROFILE  the AWS profile to use; default: the AWS SDK default credentials',
-  "  --force            restore even if someone changed the function's reserved concurrency since the action",
+  "  --force            restore even if someone changed the function's reserved concurrency (or a paused",
+  '                     mapping) since the action',
   '',
-  'Refused (exit 2, nothing changed): an unknown or expired action id, an action already undone, a dry-run or',
-  'failed action, an unblock (it changed no setting), or a reservation changed since (without --force).',
+  'Refused (exit 2, nothing changed): an unknown or expired action id, an action already undone, a cap the',
+  'sentinel already lifted, a dry-run or failed action, an unblock (it changed no setting), or a reservation or',
+  'mapping changed since (without --force).',
   '',
   'Example:',
   '  npx lambda-sentinel undo 20301231T1205-3f9c2b1e --table LambdaSentinel-StateTable --region eu-west-1',
@@ -86,13 +89,29 @@ function explain(error: unknown, tableName: string): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What the undo changed, as lines an operator can check in the console. */
+function whatChanged({ record, restored, operation, mappings }: UndoResult): string[] {
+  if (mappings) {
+    return [
+      `Event source mappings of ${record.functionName} enabled again (${operation}); Lambda resumes polling ` +
+        'where each stopped:',
+      ...mappings.map((mapping) => `  ${mapping.eventSourceArn} (${mapping.uuid}): ${mapping.state}`),
+    ];
+  }
+  return [
+    `Reserved concurrency of ${record.functionName}: ${concurrencyText(record.next)} -> ` +
+      `${concurrencyText(restored)} (${operation}).`,
+  ];
+}
+
 /** The `undo` command, building its AWS clients with `makeClients` (tests pass their own). */
 export function createUndoCommand(
   makeClients: (options: UndoClientOptions) => UndoClients = defaultClients,
 ): CliCommand {
   return {
     name: 'undo',
-    summary: "Restore a function's reserved concurrency from before one of the sentinel's actions",
+    summary:
+      "Reverse one of the sentinel's actions: restore a reserved concurrency or resume paused triggers",
     help: HELP,
     async run(args: readonly string[], io: CliIo): Promise<number> {
       const parsed = readArguments(args);
@@ -104,20 +123,20 @@ export function createUndoCommand(
       }
       const clients = makeClients(parsed.clientOptions);
       try {
-        const { record, restored, operation } = await undoAction({
+        const result = await undoAction({
           actionId: parsed.actionId,
           actionLog: new DynamoStateStore(clients.dynamodb, tableName),
           lambda: clients.lambda,
           force: parsed.force,
           ...(io.env.USER ? { by: io.env.USER } : {}),
         });
+        const { record } = result;
         io.stdout(
           [
             `Undid action ${record.id} (${record.kind} of ${record.functionName}, ${record.decidedAt}).`,
-            `Reserved concurrency of ${record.functionName}: ${concurrencyText(record.next)} -> ` +
-              `${concurrencyText(restored)} (${operation}).`,
+            ...whatChanged(result),
             `Recorded in ${tableName}: while the record is kept (90 days from the action), the sentinel does ` +
-              `not ${record.kind} ${record.functionName} again.`,
+              `not ${kindInfinitive(record.kind)} ${record.functionName} again.`,
           ].join('\n') + '\n',
         );
         return EXIT.clean;

@@ -12,7 +12,7 @@ import type { AccountSnapshot, Clock, Finding, ScanError, ScanReport, UnsettledS
 import { deliverPendingAlerts, notifyAndPersist } from './notify-and-persist';
 import { act } from './remediate/act';
 import { newActionId } from './remediate/action-text';
-import { decide } from './remediate/decide';
+import { appliedCaps, decide } from './remediate/decide';
 import type { SentinelSettings } from './settings';
 import type { ActionLog, ActionRecord, StateStore } from './state/state-model';
 
@@ -161,6 +161,7 @@ export async function runScan(
     actionLog: deps.actionLog,
     clock,
     log,
+    protectTag: settings.protectTag,
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
   errors.push(...acted.errors);
@@ -196,8 +197,7 @@ export async function runScan(
 
 /** Functions under a cap an earlier run applied and nobody has lifted or undone: candidates for a lift. */
 function cappedFunctions(actions: readonly ActionRecord[]): string[] {
-  const capped = actions.filter((record) => record.kind === 'cap' && record.status === 'applied');
-  return [...new Set(capped.map((record) => record.functionName))].sort();
+  return [...new Set(appliedCaps(actions).map((record) => record.functionName))].sort();
 }
 
 /**

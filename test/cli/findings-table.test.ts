@@ -89,4 +89,26 @@ describe('actionsTable', () => {
     expect(table).toMatch(/throttle\s+stream-processor\s+none -> 0\s+applied/);
     expect(table).toMatch(/cap\s+image-resizer\s+50 -> 400\s+failed: below minimum/);
   });
+
+  it("shows no reservation change for a pause of a loop's triggers, which leaves it as it is", () => {
+    const table = actionsTable([
+      {
+        id: 'p',
+        kind: 'pause-trigger',
+        functionName: 'stream-processor',
+        fingerprint: 'f',
+        findingKind: 'recursive-loop',
+        severity: 'critical',
+        reason: 'loop',
+        decidedAt: '2030-01-15T12:00:00.000Z',
+        applied: false,
+        dryRun: true,
+        mappings: [
+          { uuid: 'u', eventSourceArn: 'arn:aws:kinesis:eu-west-1:1:stream/clicks', stateBefore: 'Enabled' },
+        ],
+      },
+    ]);
+
+    expect(table).toMatch(/pause-trigger\s+stream-processor\s+-\s+dry run: not applied/);
+  });
 });

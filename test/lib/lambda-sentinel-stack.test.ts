@@ -10,7 +10,8 @@ import {
   onlyResource,
   resourceOf,
   scanner,
-  scannerStatements,
+  scannerDenials,
+  scannerGrants,
   statementsGranting,
   synthesize,
   synthesizeStack,
@@ -196,7 +197,7 @@ describe('LambdaSentinelStack with no context', () => {
   });
 
   it('grants the scanner exactly the actions it needs', () => {
-    const actions = scannerStatements(template).flatMap(actionsOf);
+    const actions = scannerGrants(template).flatMap(actionsOf);
     expect([...actions].sort()).toEqual(
       [
         'lambda:ListFunctions',
@@ -206,6 +207,7 @@ describe('LambdaSentinelStack with no context', () => {
         'lambda:ListProvisionedConcurrencyConfigs',
         'lambda:ListAliases',
         'lambda:GetFunctionRecursionConfig',
+        'lambda:ListEventSourceMappings',
         'cloudwatch:GetMetricData',
         'sns:Publish',
         'kms:GenerateDataKey',
@@ -258,9 +260,14 @@ describe('LambdaSentinelStack with no context', () => {
   });
 
   it('uses Resource "*" only for the actions IAM cannot scope', () => {
-    const unscoped = scannerStatements(template).filter((statement) => statement.Resource === '*');
+    const unscoped = scannerGrants(template).filter((statement) => statement.Resource === '*');
     expect(unscoped.flatMap(actionsOf).sort()).toEqual(
-      ['cloudwatch:GetMetricData', 'lambda:GetAccountSettings', 'lambda:ListFunctions'].sort(),
+      [
+        'cloudwatch:GetMetricData',
+        'lambda:GetAccountSettings',
+        'lambda:ListEventSourceMappings',
+        'lambda:ListFunctions',
+      ].sort(),
     );
   });
 
@@ -278,7 +285,7 @@ describe('LambdaSentinelStack with no context', () => {
     expect(allowed.length).toBeGreaterThan(0);
     expect(allowed.flatMap(actionsOf)).not.toContain('*');
     expect(
-      scannerStatements(template)
+      scannerGrants(template)
         .flatMap(actionsOf)
         .filter((action) => action.includes('*')),
     ).toEqual([]);
@@ -407,7 +414,7 @@ describe('settings validation', () => {
 describe('remediation flags', () => {
   // Anything a Lambda action can do beyond reading: the deployed role must grant only what the flags need.
   const lambdaWrites = (template: Template): string[] =>
-    scannerStatements(template)
+    scannerGrants(template)
       .flatMap(actionsOf)
       .filter((action) => action.startsWith('lambda:') && !/^lambda:(Get|List)/.test(action))
       .sort();
@@ -417,15 +424,53 @@ describe('remediation flags', () => {
   });
 
   it.each([
-    ['throttle-loops', ['lambda:PutFunctionConcurrency']],
-    ['cap-hogs', ['lambda:PutFunctionConcurrency']],
+    ['throttle-loops', ['lambda:PutFunctionConcurrency', 'lambda:UpdateEventSourceMapping']],
+    ['cap-hogs', ['lambda:DeleteFunctionConcurrency', 'lambda:PutFunctionConcurrency']],
     ['unblock-pending', ['lambda:UpdateFunctionConfiguration']],
     [
       'throttle-loops,cap-hogs,unblock-pending',
-      ['lambda:PutFunctionConcurrency', 'lambda:UpdateFunctionConfiguration'],
+      [
+        'lambda:DeleteFunctionConcurrency',
+        'lambda:PutFunctionConcurrency',
+        'lambda:UpdateEventSourceMapping',
+        'lambda:UpdateFunctionConfiguration',
+      ],
     ],
   ])('remediate=%s grants exactly %j', (remediate, expected) => {
     expect(lambdaWrites(synthesize({ remediate }))).toEqual(expected);
+  });
+
+  it("scopes pausing a loop's triggers to the event source mappings of this account and region", () => {
+    const template = synthesize({ remediate: 'throttle-loops' });
+
+    expect(statementsGranting(template, 'lambda:UpdateEventSourceMapping')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:UpdateEventSourceMapping',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':lambda:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':event-source-mapping:*',
+            ],
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('grants ListEventSourceMappings, which IAM cannot scope, whatever the flags: a hot function’s mappings are evidence', () => {
+    const listing = (context: Record<string, string>) =>
+      statementsGranting(synthesize(context), 'lambda:ListEventSourceMappings').map((s) => s.Resource);
+
+    expect(listing({})).toEqual(['*']);
+    expect(listing({ remediate: 'throttle-loops', dryRun: 'true' })).toEqual(['*']);
   });
 
   it('scopes the mutating action to functions of this account and region', () => {
@@ -460,6 +505,73 @@ describe('remediation flags', () => {
     expect(tags(synthesize({ protectTag: 'team:hands-off' }))).toEqual(
       expect.arrayContaining([{ Key: 'team:hands-off', Value: 'true' }]),
     );
+  });
+
+  describe('guardrails', () => {
+    const functionWrites = [
+      'lambda:PutFunctionConcurrency',
+      'lambda:DeleteFunctionConcurrency',
+      'lambda:UpdateFunctionConfiguration',
+    ];
+    const scannerArns = (template: Template) => {
+      const scannerArn = arnOf(onlyResource(template, 'AWS::Lambda::Function').logicalId);
+      return [scannerArn, { 'Fn::Join': ['', [scannerArn, ':*']] }];
+    };
+    const everyArn = (type: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':lambda:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:${type}:*`,
+        ],
+      ],
+    });
+
+    it.each([
+      ['with every flag', { remediate: 'throttle-loops,cap-hogs,unblock-pending' }],
+      ['with no flag', {}],
+    ])(
+      'deny changing the scanner itself, its own triggers and any protected function, %s',
+      (_label, context) => {
+        const template = synthesize(context);
+
+        expect(scannerDenials(template)).toEqual([
+          {
+            Sid: 'NeverChangeTheSentinelItself',
+            Effect: 'Deny',
+            Action: functionWrites,
+            Resource: scannerArns(template),
+          },
+          {
+            Sid: 'NeverPauseTheSentinelsOwnTriggers',
+            Effect: 'Deny',
+            Action: 'lambda:UpdateEventSourceMapping',
+            Resource: everyArn('event-source-mapping'),
+            Condition: { ArnLike: { 'lambda:FunctionArn': scannerArns(template) } },
+          },
+          {
+            Sid: 'NeverChangeProtectedFunctions',
+            Effect: 'Deny',
+            Action: functionWrites,
+            Resource: everyArn('function'),
+            Condition: { Null: { 'aws:ResourceTag/lambda-sentinel:protect': 'false' } },
+          },
+        ]);
+      },
+    );
+
+    it('deny by the protectTag the operator chose', () => {
+      const denials = scannerDenials(synthesize({ remediate: 'cap-hogs', protectTag: 'team:hands-off' }));
+
+      expect(denials.find((denial) => denial.Sid === 'NeverChangeProtectedFunctions')?.Condition).toEqual({
+        Null: { 'aws:ResourceTag/team:hands-off': 'false' },
+      });
+    });
   });
 
   it('takes the same settings as construct props', () => {

@@ -7,6 +7,7 @@ import { LambdaSentinelStack } from '../../lib/lambda-sentinel-stack';
 export type Resource = { Type: string; Properties: Record<string, unknown> };
 /** One statement of an IAM policy document. */
 export type Statement = {
+  Sid?: string;
   Effect: string;
   Action: string | string[];
   Resource?: unknown;
@@ -52,7 +53,7 @@ export function scanner(template: Template): Resource {
   return onlyResource(template, 'AWS::Lambda::Function').resource;
 }
 
-/** Every statement of the scanner role's one identity policy. */
+/** Every statement of the scanner role's identity policies: its default policy and its guardrails. */
 export function scannerStatements(template: Template): Statement[] {
   const [roleLogicalId] = (scanner(template).Properties.Role as { 'Fn::GetAtt': [string, string] })[
     'Fn::GetAtt'
@@ -63,16 +64,26 @@ export function scannerStatements(template: Template): Statement[] {
       Resource
     >,
   );
-  expect(policies).toHaveLength(1);
-  return (policies[0]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+  expect(policies.length).toBeGreaterThan(0);
+  return policies.flatMap(
+    (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
 }
+
+/** What the scanner's role allows. */
+export const scannerGrants = (template: Template): Statement[] =>
+  scannerStatements(template).filter((statement) => statement.Effect === 'Allow');
+
+/** What the scanner's role explicitly denies, whatever else allows it. */
+export const scannerDenials = (template: Template): Statement[] =>
+  scannerStatements(template).filter((statement) => statement.Effect === 'Deny');
 
 /** A statement's actions, as a list even when the template holds a single string. */
 export const actionsOf = (statement: Statement): string[] => [statement.Action].flat();
 
 /** The scanner's statements that grant `action`. */
 export function statementsGranting(template: Template, action: string): Statement[] {
-  return scannerStatements(template).filter((statement) => actionsOf(statement).includes(action));
+  return scannerGrants(template).filter((statement) => actionsOf(statement).includes(action));
 }
 
 /** `{ 'Fn::GetAtt': [logicalId, 'Arn'] }`, how a template refers to a resource's ARN. */

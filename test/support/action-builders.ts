@@ -41,6 +41,59 @@ export function unblockAction(functionName: string, overrides: Partial<Action> =
   };
 }
 
+/** A pause of the SQS mappings named `queues` that feed `functionName`'s runaway loop, not yet applied. */
+export function pauseAction(
+  functionName: string,
+  queues: readonly string[],
+  overrides: Partial<Action> = {},
+): Action {
+  return {
+    id: `pause-${functionName}`,
+    kind: 'pause-trigger',
+    functionName,
+    fingerprint: `recursive-loop:${functionName}:runaway`,
+    findingKind: 'recursive-loop',
+    severity: 'critical',
+    reason: `${functionName} looks like a runaway loop`,
+    decidedAt: DECIDED_AT,
+    applied: false,
+    dryRun: false,
+    mappings: queues.map((queue) => ({
+      uuid: `uuid-${queue}`,
+      eventSourceArn: `arn:aws:sqs:eu-west-1:123456789012:${queue}`,
+      stateBefore: 'Enabled',
+    })),
+    ...overrides,
+  };
+}
+
+/** A cap of `functionName` from no reservation to `next`, answering its concurrency-hog finding, not yet applied. */
+export function capAction(functionName: string, next: number, overrides: Partial<Action> = {}): Action {
+  return throttleAction(functionName, {
+    id: `cap-${functionName}`,
+    kind: 'cap',
+    findingKind: 'concurrency-hog',
+    fingerprint: `concurrency-hog:${functionName}`,
+    next,
+    ...overrides,
+  });
+}
+
+/** The lift of `cap` back to the reservation it replaced, not yet applied. */
+export function liftAction(cap: Action, overrides: Partial<Action> = {}): Action {
+  return {
+    ...cap,
+    id: `lift-${cap.functionName}`,
+    kind: 'lift',
+    severity: 'info',
+    reason: `no throttles for 60 minutes under the cap of ${String(cap.next)}`,
+    previous: cap.next ?? null,
+    next: cap.previous ?? null,
+    lifts: cap.id,
+    ...overrides,
+  };
+}
+
 /** `action` as the state table keeps it, applied unless `overrides` say otherwise. */
 export function actionRecord(action: Action, overrides: Partial<ActionRecord> = {}): ActionRecord {
   return { ...action, applied: true, status: 'applied', revision: 1, ...overrides };

@@ -25,6 +25,7 @@ export const CONTROL_PLANE_OPERATIONS: readonly string[] = [
   'PutFunctionRecursionConfig',
   'ListEventSourceMappings',
   'GetEventSourceMapping',
+  'UpdateEventSourceMapping',
   'ListFunctionEventInvokeConfigs',
   'GetFunctionEventInvokeConfig',
   'ListFunctionUrlConfigs',

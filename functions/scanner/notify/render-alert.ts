@@ -34,6 +34,15 @@ export interface AlertRemediation {
 
 const NO_REMEDIATION: AlertRemediation = { actions: [], skipped: [], undo: {} };
 
+// What a kind of action means for the function's traffic, where the change itself does not say it.
+const EFFECTS: Partial<Readonly<Record<Action['kind'], string>>> = {
+  'pause-trigger':
+    'Lambda stops polling the mappings; nothing is dropped: messages and stream records wait in their queue or ' +
+    'stream, within its retention period, and are processed once the mappings are enabled again. Other ' +
+    'callers of the function are not held back.',
+  lift: 'the function is no longer held to the cap, and has the reserved concurrency it had before it again.',
+};
+
 type Section = 'new' | 'reminder' | 'resolved';
 
 /** One finding as the alert shows it, rendered once and reused while the message is fitted to the size limit. */
@@ -71,9 +80,10 @@ export function renderAlert(
     resolved: plan.resolved.length,
     actions: remediation.actions.length,
   };
-  if (counts.new + counts.reminders + counts.resolved + counts.actions === 0) return undefined;
+  const announced = remediation.skipped.filter((skip) => skip.announce).length;
+  if (counts.new + counts.reminders + counts.resolved + counts.actions + announced === 0) return undefined;
 
-  const subject = renderSubject(plan, counts, remediation, context);
+  const subject = renderSubject(plan, counts, announced, remediation, context);
   const entries = rankEntries(plan, context.now);
   const compose = (shown: number): string =>
     composeMessage(entries.slice(0, shown), entries.length - shown, counts, remediation, context);
@@ -98,6 +108,7 @@ export function renderAlert(
 function renderSubject(
   plan: AlertPlan,
   counts: Counts,
+  announced: number,
   remediation: AlertRemediation,
   context: AlertContext,
 ): string {
@@ -107,6 +118,7 @@ function renderSubject(
     counts.new > 0 ? `${counts.new} new` : '',
     counts.reminders > 0 ? plural(counts.reminders, 'reminder') : '',
     counts.resolved > 0 ? `${counts.resolved} resolved` : '',
+    announced > 0 ? `${announced} ${announced === 1 ? 'cap stays' : 'caps stay'}` : '',
   ].filter((part) => part !== '');
   const critical = plan.newFindings.some((finding) => finding.severity === 'critical') ? '[CRITICAL] ' : '';
   // SNS requires fewer than 100 characters and no line breaks or control characters.
@@ -244,7 +256,12 @@ function composeMessage(
       ...action,
       ...(isUndoable(action) ? { undoCommand: undoCommandLine(action.id, remediation.undo) } : {}),
     })),
-    notRemediated: reportedSkips(remediation),
+    notRemediated: reportedSkips(remediation).map((skip) => ({
+      ...skip,
+      ...(skip.undoActionId !== undefined
+        ? { undoCommand: undoCommandLine(skip.undoActionId, remediation.undo) }
+        : {}),
+    })),
     new: newEntries.map((entry) => entry.document),
     reminders: reminderEntries.map((entry) => entry.document),
     resolved: resolvedEntries.map((entry) => entry.document),
@@ -263,6 +280,9 @@ function actionSections(remediation: AlertRemediation): string[] {
     [
       `- ${actionHeadline(action)}`,
       `    Why: ${action.findingKind} [${action.severity}]: ${oneLine(action.reason)}`,
+      ...(EFFECTS[action.kind] && (action.applied || action.dryRun)
+        ? [`    Effect: ${EFFECTS[action.kind] ?? ''}`]
+        : []),
       ...(action.outcome ? [`    Outcome: ${oneLine(action.outcome)}`] : []),
       ...(action.error ? [`    Error: ${oneLine(action.error)}`] : []),
       ...(isUndoable(action) ? [`    Undo: ${undoCommandLine(action.id, remediation.undo)}`] : []),
@@ -272,8 +292,13 @@ function actionSections(remediation: AlertRemediation): string[] {
       `    Action id: ${action.id}`,
     ].join('\n'),
   );
-  const skippedLines = skipped.map(
-    (skip) => `- ${skip.kind} ${skip.functionName} (${skip.findingKind}): not done, ${oneLine(skip.detail)}`,
+  const skippedLines = skipped.map((skip) =>
+    [
+      `- ${skip.kind} ${skip.functionName} (${skip.findingKind}): not done, ${oneLine(skip.detail)}`,
+      ...(skip.undoActionId !== undefined
+        ? [`    Undo by hand: ${undoCommandLine(skip.undoActionId, remediation.undo)}`]
+        : []),
+    ].join('\n'),
   );
   return [
     ...section(title, actions.length, actionLines, '\n\n'),

@@ -5,16 +5,26 @@
  * becomes `error` on that action and the others still go ahead; nothing here throws.
  */
 import {
+  DeleteFunctionConcurrencyCommand,
   GetFunctionCommand,
   type GetFunctionResponse,
   type LambdaClient,
   PutFunctionConcurrencyCommand,
+  UpdateEventSourceMappingCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { isThrottlingError } from '../aws/request-budget';
-import type { Action, CallBudget, Clock, ScanError } from '../model';
-import type { ActionLog, ActionRecord, ActionStatus } from '../state/state-model';
+import type { Action, CallBudget, Clock, PausedMapping, ScanError } from '../model';
+import {
+  ActionConflictError,
+  type ActionLog,
+  type ActionRecord,
+  type ActionStatus,
+} from '../state/state-model';
 import { actionHeadline, concurrencyText } from './action-text';
+
+/** Who the undo record of a cap names when the sentinel lifted the cap itself. */
+export const SENTINEL_ACTOR = 'lambda-sentinel';
 
 /** What applying actions needs. */
 export interface ActInput {
@@ -33,6 +43,12 @@ export interface ActInput {
    * @default - no deadline
    */
   readonly deadline?: number;
+  /**
+   * The tag key that keeps a function from being remediated; a lift reads the function's tags first and leaves a
+   * function carrying it alone.
+   * @default - tags are not checked
+   */
+  readonly protectTag?: string;
 }
 
 /** The actions as they ended, and the problems met on the way. */
@@ -42,7 +58,7 @@ export interface ActResult {
 }
 
 /** What a mutating call and its read-back found. */
-type Applied = Pick<Action, 'applied' | 'outcome' | 'stateAfter' | 'error' | 'errorCode'>;
+type Applied = Pick<Action, 'applied' | 'outcome' | 'stateAfter' | 'error' | 'errorCode' | 'mappings'>;
 
 // Lambda moves a function out of Pending asynchronously: a short pause lets the read-back see where it went.
 const UNBLOCK_SETTLE_MS = 5_000;
@@ -89,7 +105,7 @@ async function actOn(planned: Action, input: ActInput): Promise<{ action: Action
   }
   if (planned.dryRun) return { action: { ...planned, outcome: 'dry run: nothing was changed' }, errors: [] };
 
-  const applied = planned.kind === 'unblock' ? await unblock(planned, input) : await reserve(planned, input);
+  const applied = await apply(planned, input, actionLog);
   const action: Action = { ...planned, ...applied };
   const status: ActionStatus = applied.applied ? 'applied' : 'failed';
   const errors =
@@ -102,6 +118,19 @@ async function actOn(planned: Action, input: ActInput): Promise<{ action: Action
     errors.push(scanError(planned, errorName(error), message));
   }
   return { action, errors };
+}
+
+function apply(action: Action, input: ActInput, actionLog: ActionLog): Promise<Applied> {
+  switch (action.kind) {
+    case 'unblock':
+      return unblock(action, input);
+    case 'pause-trigger':
+      return pauseTriggers(action, input);
+    case 'lift':
+      return lift(action, input, actionLog);
+    default:
+      return reserve(action, input);
+  }
 }
 
 /** PutFunctionConcurrency to `next`: 0 throttles the function, a positive value caps it. */
@@ -124,7 +153,7 @@ async function reserve(action: Action, input: ActInput): Promise<Applied> {
   }
 }
 
-function reserveErrorText(error: unknown, action: Action): string {
+function reserveErrorText(error: unknown, action: Action, operation = 'PutFunctionConcurrency'): string {
   const message = errorText(error);
   const minimum = /minimum value of \[(\d+)\]/.exec(message)?.[1];
   if (minimum !== undefined) {
@@ -133,10 +162,170 @@ function reserveErrorText(error: unknown, action: Action): string {
       `concurrency below its minimum of ${minimum} (${message})`
     );
   }
+  // Lambda's exact wording for a reservation below the function's provisioned concurrency is not confirmed; any
+  // refusal that names provisioned concurrency is read as that.
+  if (/provisioned/i.test(message)) {
+    return (
+      `Lambda refused: a reservation of ${concurrencyText(action.next)} is not above the provisioned ` +
+      `concurrency of its aliases and versions (${message})`
+    );
+  }
   if (isThrottlingError(error)) {
-    return `Lambda was still throttling PutFunctionConcurrency after retries; the next run tries again (${message})`;
+    return `Lambda was still throttling ${operation} after retries; the next run tries again (${message})`;
   }
   return `${errorName(error)}: ${message}`;
+}
+
+/**
+ * Pauses each mapping that feeds the loop (UpdateEventSourceMapping, Enabled=false): Lambda stops polling, and
+ * the messages and records wait in their queue or stream, within its retention, until the mapping is enabled
+ * again. The record keeps the mappings Lambda accepted, which are what undo enables again.
+ */
+async function pauseTriggers(action: Action, input: ActInput): Promise<Applied> {
+  const paused: { readonly mapping: PausedMapping; readonly stateAfter: string }[] = [];
+  const refused: { readonly mapping: PausedMapping; readonly error: unknown }[] = [];
+  for (const mapping of action.mappings ?? []) {
+    try {
+      const response = await input.budget.call('UpdateEventSourceMapping', () =>
+        input.lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.uuid, Enabled: false })),
+      );
+      paused.push({ mapping, stateAfter: response.State ?? 'unknown state' });
+    } catch (error) {
+      refused.push({ mapping, error });
+    }
+  }
+  const stateAfter = paused
+    .map(({ mapping, stateAfter: state }) => `${mapping.eventSourceArn}: ${state}`)
+    .join(', ');
+  const [firstRefusal] = refused;
+  const failure = firstRefusal
+    ? {
+        errorCode: errorName(firstRefusal.error),
+        error: refused
+          .map(
+            ({ mapping, error }) =>
+              `${mapping.eventSourceArn} (${mapping.uuid}) was not paused: ${reserveErrorText(error, action, 'UpdateEventSourceMapping')}`,
+          )
+          .join('; '),
+      }
+    : {};
+  if (paused.length === 0) return { applied: false, ...failure };
+  return {
+    applied: true,
+    mappings: paused.map(({ mapping }) => mapping),
+    stateAfter,
+    outcome: `Lambda is pausing ${paused.length === 1 ? 'the mapping' : `the ${paused.length} mappings`} (${stateAfter})`,
+    ...failure,
+  };
+}
+
+/**
+ * Lifts a cap the sentinel applied, back to the reservation the function had before (DeleteFunctionConcurrency
+ * where it had none). The function's reservation is read first: if it is no longer the cap, someone changed it
+ * since, and nothing is changed. The cap's record is claimed (`undoing`) before the call, as an undo claims it,
+ * and becomes `lifted`, an undo by the sentinel itself.
+ */
+async function lift(action: Action, input: ActInput, actionLog: ActionLog): Promise<Applied> {
+  const capId = action.lifts ?? '';
+  let cap: ActionRecord | undefined;
+  try {
+    cap = await actionLog.getAction(capId);
+  } catch (error) {
+    return {
+      applied: false,
+      errorCode: errorName(error),
+      error: `the record of cap ${capId} could not be read: ${errorText(error)}`,
+    };
+  }
+  if (cap?.status !== 'applied') {
+    return {
+      applied: false,
+      errorCode: 'CapNotApplied',
+      error: `cap ${capId} is ${cap ? cap.status : 'no longer recorded'}: there is nothing for the sentinel to lift`,
+    };
+  }
+  const read = await readFunction(action.functionName, input);
+  if ('error' in read) {
+    return {
+      applied: false,
+      errorCode: errorName(read.error),
+      error: `its reserved concurrency could not be read first, so nothing was changed: ${errorText(read.error)}`,
+    };
+  }
+  const current = read.response.Concurrency?.ReservedConcurrentExecutions ?? null;
+  if (current !== (action.previous ?? null)) {
+    return {
+      applied: false,
+      errorCode: 'ChangedSince',
+      error:
+        `its reserved concurrency is now ${concurrencyText(current)}, not the cap of ` +
+        `${concurrencyText(action.previous)} that action ${capId} set: someone changed it since, so the sentinel ` +
+        'leaves it as it is and does not try to lift this cap again',
+    };
+  }
+  if (input.protectTag !== undefined && Object.hasOwn(read.response.Tags ?? {}, input.protectTag)) {
+    return {
+      applied: false,
+      errorCode: 'Protected',
+      error:
+        `it now carries the tag ${input.protectTag}, so the sentinel does not lift its cap; it stays until ` +
+        `action ${capId} is undone by hand`,
+    };
+  }
+
+  const restored = action.next ?? null;
+  const undo = { startedAt: new Date(input.clock.now()).toISOString(), restored, by: SENTINEL_ACTOR };
+  let claimed: ActionRecord;
+  try {
+    claimed = await actionLog.updateAction({ ...cap, status: 'undoing', undo });
+  } catch (error) {
+    const taken = error instanceof ActionConflictError;
+    return {
+      applied: false,
+      errorCode: taken ? 'CapChangedMeanwhile' : errorName(error),
+      error: taken
+        ? `the record of cap ${capId} changed just now (an undo of it is under way), so nothing was changed`
+        : `the lift could not be recorded on cap ${capId} first, so nothing was changed: ${errorText(error)}`,
+    };
+  }
+
+  const operation = restored === null ? 'DeleteFunctionConcurrency' : 'PutFunctionConcurrency';
+  try {
+    await input.budget.call(operation, () =>
+      restored === null
+        ? input.lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: action.functionName }))
+        : input.lambda.send(
+            new PutFunctionConcurrencyCommand({
+              FunctionName: action.functionName,
+              ReservedConcurrentExecutions: restored,
+            }),
+          ),
+    );
+  } catch (error) {
+    // Nothing changed: the cap stands and its record goes back to applied, so it can be lifted or undone later.
+    await actionLog.updateAction({ ...claimed, status: cap.status, undo: undefined }).catch(() => undefined);
+    return { applied: false, errorCode: errorName(error), error: reserveErrorText(error, action, operation) };
+  }
+
+  const outcome =
+    restored === null
+      ? 'Lambda removed the cap: the function draws from the unreserved pool again'
+      : `Lambda confirmed reserved concurrency ${restored}, what it had before the cap`;
+  try {
+    await actionLog.updateAction({
+      ...claimed,
+      status: 'lifted',
+      undo: { ...undo, finishedAt: new Date(input.clock.now()).toISOString() },
+    });
+    return { applied: true, outcome };
+  } catch (error) {
+    return {
+      applied: true,
+      outcome,
+      errorCode: errorName(error),
+      error: `the cap was lifted, but its record ${capId} could not be marked lifted: ${errorText(error)}`,
+    };
+  }
 }
 
 /**

@@ -15,16 +15,31 @@ const VERBS: Readonly<Record<ActionKind, { readonly done: string; readonly infin
   unblock: { done: 'Unblocked', infinitive: 'unblock' },
 };
 
+/** What an action of `kind` does, as a verb phrase: `throttle`, `pause the triggers of`, `lift the cap on`, ... */
+export function kindInfinitive(kind: ActionKind): string {
+  return VERBS[kind].infinitive;
+}
+
 /** A reserved concurrency as an operator reads it: a number, or `none` where no reservation is set. */
 export function concurrencyText(reserved: number | null | undefined): string {
   return reserved === null || reserved === undefined ? 'none' : String(reserved);
 }
 
-/** What the action changes, e.g. `reserved concurrency none -> 0`. */
-export function changeText(action: Pick<Action, 'kind' | 'previous' | 'next'>): string {
-  return action.kind === 'unblock'
-    ? "a no-change UpdateFunctionConfiguration (the guide's unblock for a function stuck Pending)"
-    : `reserved concurrency ${concurrencyText(action.previous)} -> ${concurrencyText(action.next)}`;
+/**
+ * What the action changes, e.g. `reserved concurrency none -> 0`, or for a pause of a loop's triggers the mappings
+ * it disables.
+ */
+export function changeText(action: Pick<Action, 'kind' | 'previous' | 'next' | 'mappings'>): string {
+  switch (action.kind) {
+    case 'unblock':
+      return "a no-change UpdateFunctionConfiguration (the guide's unblock for a function stuck Pending)";
+    case 'pause-trigger': {
+      const sources = (action.mappings ?? []).map((mapping) => mapping.eventSourceArn);
+      return `${sources.length === 1 ? 'event source mapping' : 'event source mappings'} ${sources.join(', ')}: enabled -> disabled`;
+    }
+    default:
+      return `reserved concurrency ${concurrencyText(action.previous)} -> ${concurrencyText(action.next)}`;
+  }
 }
 
 /** One line: what was done (or would be, or could not be) to which function. */

@@ -26,6 +26,8 @@ export interface HogCapInput {
   readonly currentReserved: number | null;
   /** The operator's `hogCap`; undefined to derive one. */
   readonly hogCap: number | undefined;
+  /** Provisioned concurrency requested over all the hog's aliases and versions; 0 when it has none. */
+  readonly provisionedConcurrency: number;
 }
 
 /** The cap to apply, or why there is no safe one. */
@@ -34,21 +36,28 @@ export type HogCapChoice =
 
 /**
  * Chooses the hog's cap. It must be at least 1 (0 would stop the function: that is a throttle, not a cap),
- * below the observed peak (or it would not hold the hog back), and leave the unreserved pool at or above
- * its minimum. Without `hogCap`, the cap is half the observed peak, lowered if the minimum requires: the hog
- * keeps enough to go on serving while the other half of what it took goes back to the functions it throttled.
- * An operator's `hogCap` is applied as given or not at all: a different cap than the one asked for is not ours
- * to choose.
+ * below the observed peak (or it would not hold the hog back), above the function's provisioned concurrency
+ * (Lambda refuses a reservation below it, and one equal to it leaves nothing for `$LATEST` or the unqualified
+ * name), and leave the unreserved pool at or above its minimum. Without `hogCap`, the cap is half the observed
+ * peak, lowered if the minimum requires and raised to one above the provisioned concurrency if that is still
+ * below the peak and within the pool: the hog keeps enough to go on serving while the rest of what it took goes
+ * back to the functions it throttled. An operator's `hogCap` is applied as given or not at all: a different cap
+ * than the one asked for is not ours to choose.
  */
 export function chooseHogCap(input: HogCapInput): HogCapChoice {
-  const { peakConcurrentExecutions: peak, limits, currentReserved, hogCap } = input;
+  const { peakConcurrentExecutions: peak, limits, currentReserved, hogCap, provisionedConcurrency } = input;
   const minimum = unreservedMinimum(limits.concurrentExecutions);
-  // Whatever the hog reserves now goes back to the pool when its reservation changes.
+  // Whatever the hog reserves now goes back to the pool when its reservation changes. Whether the pool the
+  // account reports already excludes provisioned concurrency of a function without a reservation is not
+  // counted on: leaving it out can only make the largest cap smaller, never one Lambda would refuse.
   const pool = limits.unreservedConcurrentExecutions + (currentReserved ?? 0);
   const largestAllowed = pool - minimum;
   const poolText =
     `the account's unreserved concurrency is ${limits.unreservedConcurrentExecutions} of ` +
     `${limits.concurrentExecutions} and may not fall below ${minimum}`;
+  const provisionedText =
+    `its aliases and versions have ${provisionedConcurrency} provisioned concurrency, and a reservation must ` +
+    'stay above that (Lambda refuses less, and exactly that leaves nothing for $LATEST or the unqualified name)';
 
   if (hogCap !== undefined) {
     if (hogCap >= peak) {
@@ -56,19 +65,31 @@ export function chooseHogCap(input: HogCapInput): HogCapChoice {
         skip: `hogCap ${hogCap} is not below the observed peak of ${peak}, so it would not hold it back`,
       };
     }
+    if (hogCap <= provisionedConcurrency) {
+      return { skip: `hogCap ${hogCap} is not above its provisioned concurrency: ${provisionedText}` };
+    }
     if (hogCap > largestAllowed) {
       return { skip: `hogCap ${hogCap} is more than can be reserved: ${poolText}` };
     }
     return { cap: hogCap, unreservedAfter: pool - hogCap };
   }
 
-  const cap = Math.min(Math.floor(peak / 2), largestAllowed);
-  if (cap < 1) {
+  const lowest = provisionedConcurrency + 1;
+  const cap = Math.max(Math.min(Math.floor(peak / 2), largestAllowed), lowest);
+  if (cap >= peak) {
     return {
       skip:
-        largestAllowed < 1
-          ? `no concurrency can be reserved: ${poolText}; ask AWS to raise the account's concurrency quota`
+        provisionedConcurrency > 0
+          ? `no cap is both below the observed peak of ${peak} and above its provisioned concurrency: ${provisionedText}`
           : `the observed peak of ${peak} is too low to cap below`,
+    };
+  }
+  if (cap > largestAllowed) {
+    return {
+      skip:
+        provisionedConcurrency > 0
+          ? `a cap above its provisioned concurrency (at least ${lowest}) is more than can be reserved: ${poolText}`
+          : `no concurrency can be reserved: ${poolText}; ask AWS to raise the account's concurrency quota`,
     };
   }
   return { cap, unreservedAfter: pool - cap };

@@ -1,15 +1,17 @@
 /**
  * Undo of one recorded action: restores the reserved concurrency the function had before the sentinel changed
- * it, and records the undo. The record is claimed with a conditional write before Lambda is called, so two undos
- * of the same action cannot both go ahead.
+ * it, or enables again the event source mappings it paused, and records the undo. The record is claimed with a
+ * conditional write before Lambda is called, so two undos of the same action cannot both go ahead.
  */
 import {
   DeleteFunctionConcurrencyCommand,
+  GetEventSourceMappingCommand,
   GetFunctionConcurrencyCommand,
   type LambdaClient,
   PutFunctionConcurrencyCommand,
+  UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
-import { type Clock, systemClock } from '../model';
+import { type Clock, type PausedMapping, systemClock } from '../model';
 import { ActionConflictError, type ActionLog, type ActionRecord } from '../state/state-model';
 import { concurrencyText } from './action-text';
 
@@ -56,14 +58,27 @@ export interface UndoInput {
   readonly clock?: Clock;
 }
 
+/** A mapping an undo enabled again, with the state Lambda answered. */
+export interface ResumedMapping {
+  readonly uuid: string;
+  readonly eventSourceArn: string;
+  /** Enabling, normally: Lambda resumes polling where the mapping stopped. */
+  readonly state: string;
+}
+
 /** What the undo did. */
 export interface UndoResult {
   /** The action record as it now stands (status `undone`). */
   readonly record: ActionRecord;
-  /** The reserved concurrency restored; null when the reservation was removed. */
+  /** The reserved concurrency restored; null when the reservation was removed, or for a pause-trigger. */
   readonly restored: number | null;
-  readonly operation: 'PutFunctionConcurrency' | 'DeleteFunctionConcurrency';
+  readonly operation: 'PutFunctionConcurrency' | 'DeleteFunctionConcurrency' | 'UpdateEventSourceMapping';
+  /** For a pause-trigger: the mappings enabled again. */
+  readonly mappings?: readonly ResumedMapping[];
 }
+
+// A paused mapping is Disabling until Lambda stops polling, then Disabled; anything else means someone changed it.
+const PAUSED_STATES: ReadonlySet<string> = new Set(['Disabled', 'Disabling']);
 
 // An undo that claimed a record and never finished (its process died) no longer blocks another after this long.
 const STALE_CLAIM_MS = 5 * 60_000;
@@ -76,8 +91,11 @@ export async function undoAction(input: UndoInput): Promise<UndoResult> {
   if (!record)
     throw new UndoRefusedError('unknown', `there is no action ${actionId} (never recorded, or expired)`);
   refuseUnlessUndoable(record, clock.now());
-  const restored = record.previous ?? null;
-  if (!input.force) await refuseIfChangedSince(record, lambda);
+  const paused = record.kind === 'pause-trigger' ? (record.mappings ?? []) : undefined;
+  const restored = paused ? null : (record.previous ?? null);
+  if (!input.force) {
+    await (paused ? refuseIfResumedSince(record, paused, lambda) : refuseIfChangedSince(record, lambda));
+  }
 
   const undo = {
     startedAt: new Date(clock.now()).toISOString(),
@@ -97,6 +115,8 @@ export async function undoAction(input: UndoInput): Promise<UndoResult> {
       },
     );
   }
+
+  if (paused) return resume(record, claimed, undo, paused, input, clock);
 
   const operation = restored === null ? 'DeleteFunctionConcurrency' : 'PutFunctionConcurrency';
   try {
@@ -137,6 +157,58 @@ export async function undoAction(input: UndoInput): Promise<UndoResult> {
   }
 }
 
+/** Enables again each mapping a pause-trigger paused, then records the undo. */
+async function resume(
+  record: ActionRecord,
+  claimed: ActionRecord,
+  undo: NonNullable<ActionRecord['undo']>,
+  paused: readonly PausedMapping[],
+  input: UndoInput,
+  clock: Clock,
+): Promise<UndoResult> {
+  const { actionLog, lambda } = input;
+  const resumed: ResumedMapping[] = [];
+  for (const mapping of paused) {
+    try {
+      const response = await lambda.send(
+        new UpdateEventSourceMappingCommand({ UUID: mapping.uuid, Enabled: true }),
+      );
+      resumed.push({
+        uuid: mapping.uuid,
+        eventSourceArn: mapping.eventSourceArn,
+        state: response.State ?? 'unknown state',
+      });
+    } catch (error) {
+      // The claim is released so that the undo can be run again; mappings already enabled then read as changed.
+      await actionLog
+        .updateAction({ ...claimed, status: record.status, undo: undefined })
+        .catch(() => undefined);
+      const done = resumed.map((mapping) => mapping.eventSourceArn).join(', ');
+      throw new UndoFailedError(
+        `UpdateEventSourceMapping on ${mapping.eventSourceArn} (${mapping.uuid}) failed: ${describe(error)}; ` +
+          (done
+            ? `already enabled again: ${done}; run the undo again with --force to enable the rest`
+            : 'nothing was changed'),
+        { cause: error },
+      );
+    }
+  }
+  try {
+    const done = await actionLog.updateAction({
+      ...claimed,
+      status: 'undone',
+      undo: { ...undo, finishedAt: new Date(clock.now()).toISOString() },
+    });
+    return { record: done, restored: null, operation: 'UpdateEventSourceMapping', mappings: resumed };
+  } catch (error) {
+    throw new UndoFailedError(
+      `the event source mappings of ${record.functionName} were enabled again, but the undo could not be ` +
+        `recorded: ${describe(error)}`,
+      { cause: error },
+    );
+  }
+}
+
 function refuseUnlessUndoable(record: ActionRecord, now: number): void {
   const id = record.id;
   if (record.kind === 'unblock') {
@@ -146,12 +218,21 @@ function refuseUnlessUndoable(record: ActionRecord, now: number): void {
         'restore (deploy another update, or delete and recreate the function)',
     );
   }
+  const restoredText =
+    record.kind === 'pause-trigger'
+      ? `event source mappings of ${record.functionName} enabled again`
+      : `reserved concurrency of ${record.functionName} restored to ${concurrencyText(record.undo?.restored)}`;
   switch (record.status) {
     case 'undone':
       throw new UndoRefusedError(
         'already-undone',
-        `action ${id} was already undone at ${record.undo?.finishedAt ?? '?'} (reserved concurrency of ` +
-          `${record.functionName} restored to ${concurrencyText(record.undo?.restored)})`,
+        `action ${id} was already undone at ${record.undo?.finishedAt ?? '?'} (${restoredText})`,
+      );
+    case 'lifted':
+      throw new UndoRefusedError(
+        'already-undone',
+        `action ${id} is a cap the sentinel already lifted itself at ${record.undo?.finishedAt ?? '?'}, once ` +
+          `${record.functionName} was calm (${restoredText})`,
       );
     case 'undoing':
       if (now - Date.parse(record.undo?.startedAt ?? '') < STALE_CLAIM_MS) {
@@ -187,6 +268,26 @@ async function refuseIfChangedSince(record: ActionRecord, lambda: LambdaClient):
       `${concurrencyText(record.next)} action ${record.id} set: someone changed it since, and restoring ` +
       `${concurrencyText(previous)} would overwrite that (use --force to restore anyway)`,
   );
+}
+
+/** Refuses when someone changed a paused mapping since (enabled it, or is updating it): enabling it is theirs. */
+async function refuseIfResumedSince(
+  record: ActionRecord,
+  paused: readonly PausedMapping[],
+  lambda: LambdaClient,
+): Promise<void> {
+  for (const mapping of paused) {
+    const response = await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.uuid }));
+    const state = response.State ?? 'unknown';
+    if (!PAUSED_STATES.has(state)) {
+      throw new UndoRefusedError(
+        'changed-since',
+        `event source mapping ${mapping.uuid} (${mapping.eventSourceArn}) is now ${state}, not the Disabled ` +
+          `action ${record.id} left it: someone changed it since, and enabling it again is theirs to decide ` +
+          '(use --force to enable every mapping the action paused anyway)',
+      );
+    }
+  }
 }
 
 function describe(error: unknown): string {

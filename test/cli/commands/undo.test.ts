@@ -1,9 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteFunctionConcurrencyCommand,
+  GetEventSourceMappingCommand,
   GetFunctionConcurrencyCommand,
   LambdaClient,
   PutFunctionConcurrencyCommand,
+  UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CliIo } from '../../../cli/command';
@@ -11,7 +13,7 @@ import { createUndoCommand, type UndoClientOptions } from '../../../cli/commands
 import { main } from '../../../cli/main';
 import type { Action } from '../../../functions/scanner/model';
 import { DynamoStateStore } from '../../../functions/scanner/state/state-store';
-import { actionRecord, throttleAction, unblockAction } from '../../support/action-builders';
+import { actionRecord, pauseAction, throttleAction, unblockAction } from '../../support/action-builders';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
 
 const lambdaMock = mockClient(LambdaClient);
@@ -82,6 +84,43 @@ describe('lambda-sentinel undo', () => {
     );
     expect((await new DynamoStateStore(local.client, tableName).getAction(id))?.status).toBe('undone');
     expect(out.stderr()).toBe('');
+  });
+
+  test('enables again the event source mappings a pause-trigger paused, and lists them', async () => {
+    const id = await record(pauseAction('order-events', ['orders']));
+    lambdaMock.on(GetEventSourceMappingCommand).resolves({ UUID: 'uuid-orders', State: 'Disabled' });
+    lambdaMock.on(UpdateEventSourceMappingCommand).resolves({ UUID: 'uuid-orders', State: 'Enabling' });
+    const out = capture();
+
+    const code = await run([id, '--table', tableName], out);
+
+    expect(code).toBe(0);
+    expect(lambdaMock.commandCalls(UpdateEventSourceMappingCommand)[0]?.args[0].input).toEqual({
+      UUID: 'uuid-orders',
+      Enabled: true,
+    });
+    expect(out.stdout()).toContain(`Undid action ${id} (pause-trigger of order-events, `);
+    expect(out.stdout()).toContain(
+      [
+        'Event source mappings of order-events enabled again (UpdateEventSourceMapping); Lambda resumes polling where each stopped:',
+        '  arn:aws:sqs:eu-west-1:123456789012:orders (uuid-orders): Enabling',
+        `Recorded in ${tableName}: while the record is kept (90 days from the action), the sentinel does not pause the triggers of order-events again.`,
+      ].join('\n'),
+    );
+  });
+
+  test('refuses to enable a mapping someone enabled since, with exit 2', async () => {
+    const id = await record(pauseAction('order-events', ['orders']));
+    lambdaMock.on(GetEventSourceMappingCommand).resolves({ UUID: 'uuid-orders', State: 'Enabled' });
+    const out = capture();
+
+    const code = await run([id, '--table', tableName], out);
+
+    expect(code).toBe(2);
+    expect(out.stderr()).toMatch(
+      /^lambda-sentinel undo: refused: event source mapping uuid-orders .* is now Enabled, .*use --force/,
+    );
+    expect(lambdaMock.commandCalls(UpdateEventSourceMappingCommand)).toHaveLength(0);
   });
 
   test('takes the table from LAMBDA_SENTINEL_TABLE', async () => {

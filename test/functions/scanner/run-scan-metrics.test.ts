@@ -11,6 +11,7 @@ import {
   GetFunctionRecursionConfigCommand,
   LambdaClient,
   ListAliasesCommand,
+  ListEventSourceMappingsCommand,
   ListFunctionsCommand,
   ListProvisionedConcurrencyConfigsCommand,
   PutFunctionConcurrencyCommand,
@@ -167,6 +168,8 @@ describe('runScan with metric trouble (mocked Lambda, CloudWatch and SNS)', () =
       AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 900 },
     });
     lambdaMock.on(GetFunctionRecursionConfigCommand).resolves({ RecursiveLoop: 'Terminate' });
+    // The loop is fed by direct calls, not by a mapping: its remedy is a throttle.
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [] });
     lambdaMock.on(ListProvisionedConcurrencyConfigsCommand).resolves({
       ProvisionedConcurrencyConfigs: [
         {
@@ -323,6 +326,24 @@ describe('runScan with metric trouble (mocked Lambda, CloudWatch and SNS)', () =
       }
       expect(email).toContain(`Throttled ${LOOP}: reserved concurrency none -> 0`);
       expect(email).toContain(`Capped ${HOG}: reserved concurrency none -> 470`);
+    });
+
+    test('reports a loop AWS already cut, and says it was not acted on', async () => {
+      fake = new FakeCloudWatch([
+        ...troubledAccount(),
+        windowSeries('RecursiveInvocationsDropped', { FunctionName: 'quiet-3' }, 40),
+      ]);
+      serveFunctions(reserved);
+
+      const report = await remediate();
+
+      expect(report.findings.map((finding) => finding.fingerprint)).toContain(
+        'recursive-loop:quiet-3:dropped',
+      );
+      expect(putCalls().map((input) => input.FunctionName)).not.toContain('quiet-3');
+      expect(emailText()).toContain(
+        'throttle quiet-3 (recursive-loop): not done, reported, not acted on: AWS already cut the chain',
+      );
     });
 
     test('a retried run repeats no action, even where Lambda does not yet show the change', async () => {

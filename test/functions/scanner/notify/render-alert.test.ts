@@ -7,7 +7,7 @@ import {
 } from '../../../../functions/scanner/notify/render-alert';
 import type { SkippedRemediation } from '../../../../functions/scanner/remediate/decide';
 import type { PendingAlert, StoredFinding } from '../../../../functions/scanner/state/state-model';
-import { throttleAction } from '../../../support/action-builders';
+import { capAction, liftAction, pauseAction, throttleAction } from '../../../support/action-builders';
 import { ALERT_NOW, hoursAgo, pendingFinding, storedFinding } from '../../../support/finding-builders';
 
 const context = { accountId: '123456789012', region: 'eu-west-1', now: ALERT_NOW, alertId: 'run-42' };
@@ -348,5 +348,116 @@ describe('renderAlert: remediation', () => {
 
   it('does not alert for held-back remediations alone', () => {
     expect(renderAlert(alertPlan({}), context, remediation([], [protectedSkip]))).toBeUndefined();
+  });
+
+  it('lists a pause of the triggers with the mappings it disabled, what happens to their messages, and the undo', () => {
+    const paused = pauseAction('order-events', ['orders'], {
+      applied: true,
+      outcome: 'Lambda is pausing the mapping (arn:aws:sqs:eu-west-1:123456789012:orders: Disabling)',
+    });
+
+    const { text, document } = decode(render(alertPlan({}), remediation([paused])));
+
+    expect(text).toContain(
+      [
+        '- Paused the triggers of order-events: event source mapping arn:aws:sqs:eu-west-1:123456789012:orders: enabled -> disabled',
+        '    Why: recursive-loop [critical]: order-events looks like a runaway loop',
+        '    Effect: Lambda stops polling the mappings; nothing is dropped: messages and stream records wait in ' +
+          'their queue or stream, within its retention period, and are processed once the mappings are enabled ' +
+          'again. Other callers of the function are not held back.',
+        '    Outcome: Lambda is pausing the mapping (arn:aws:sqs:eu-west-1:123456789012:orders: Disabling)',
+        `    Undo: npx lambda-sentinel undo ${paused.id} --table LambdaSentinel-StateTable --region eu-west-1`,
+      ].join('\n'),
+    );
+    expect(document).toMatchObject({
+      actions: [{ kind: 'pause-trigger', mappings: [{ uuid: 'uuid-orders', stateBefore: 'Enabled' }] }],
+    });
+  });
+
+  it('lists a lift with the reservation it restored and its undo, and a lift that found the cap changed with why', () => {
+    const cap = capAction('image-resizer', 470);
+    const lifted = liftAction(cap, {
+      applied: true,
+      outcome: 'Lambda removed the cap: the function draws from the unreserved pool again',
+    });
+    const refused = liftAction(capAction('video-encoder', 300), {
+      id: 'lift-video-encoder',
+      errorCode: 'ChangedSince',
+      error: 'its reserved concurrency is now 250, not the cap of 300 that action cap-video-encoder set',
+    });
+
+    const { text } = decode(render(alertPlan({}), remediation([lifted, refused])));
+
+    expect(text).toContain(
+      [
+        '- Lifted the cap on image-resizer: reserved concurrency 470 -> none',
+        '    Why: concurrency-hog [info]: no throttles for 60 minutes under the cap of 470',
+        '    Effect: the function is no longer held to the cap, and has the reserved concurrency it had before it again.',
+        '    Outcome: Lambda removed the cap: the function draws from the unreserved pool again',
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      `    Undo: npx lambda-sentinel undo ${lifted.id} --table LambdaSentinel-StateTable --region eu-west-1`,
+    );
+    expect(text).toContain(
+      [
+        '- Could not lift the cap on video-encoder: reserved concurrency 300 -> none',
+        '    Why: concurrency-hog [info]: no throttles for 60 minutes under the cap of 300',
+        '    Error: its reserved concurrency is now 250, not the cap of 300 that action cap-video-encoder set',
+        '    Action id: lift-video-encoder',
+      ].join('\n'),
+    );
+  });
+
+  it('says a calm cap stays, with the command that lifts it by hand', () => {
+    const stays: SkippedRemediation = {
+      kind: 'lift',
+      functionName: 'image-resizer',
+      fingerprint: 'concurrency-hog:image-resizer',
+      findingKind: 'concurrency-hog',
+      severity: 'info',
+      reason: 'cap-stays',
+      detail:
+        'image-resizer has gone 60 minutes without a throttle under the cap of 470 that action cap-1 set, but cap-hogs is no longer in remediate: it stays until it is undone by hand',
+      undoActionId: 'cap-1',
+    };
+
+    const { text, document } = decode(render(mixedPlan, remediation([], [stays])));
+
+    expect(text).toContain(
+      [
+        '- lift image-resizer (concurrency-hog): not done, image-resizer has gone 60 minutes without a throttle under the cap of 470 that action cap-1 set, but cap-hogs is no longer in remediate: it stays until it is undone by hand',
+        '    Undo by hand: npx lambda-sentinel undo cap-1 --table LambdaSentinel-StateTable --region eu-west-1',
+      ].join('\n'),
+    );
+    expect(document).toMatchObject({
+      notRemediated: [
+        {
+          reason: 'cap-stays',
+          undoCommand: 'npx lambda-sentinel undo cap-1 --table LambdaSentinel-StateTable --region eu-west-1',
+        },
+      ],
+    });
+  });
+
+  it('alerts for a cap that stays the first time it is due, naming it in the subject', () => {
+    const stays: SkippedRemediation = {
+      kind: 'lift',
+      functionName: 'image-resizer',
+      fingerprint: 'concurrency-hog:image-resizer',
+      findingKind: 'concurrency-hog',
+      severity: 'info',
+      reason: 'cap-stays',
+      detail:
+        'image-resizer has gone 60 minutes without a throttle under the cap of 470, but this is a dry run',
+      undoActionId: 'cap-1',
+    };
+
+    expect(renderAlert(alertPlan({}), context, remediation([], [stays]))).toBeUndefined();
+    const alert = render(alertPlan({}), remediation([], [{ ...stays, announce: true }]));
+    expect(alert.subject).toBe('lambda-sentinel 123456789012 eu-west-1: 1 cap stays');
+    expect(decode(alert).text).toContain(
+      '- lift image-resizer (concurrency-hog): not done, image-resizer has gone',
+    );
   });
 });

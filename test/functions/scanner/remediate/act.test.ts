@@ -1,31 +1,33 @@
 import {
+  DeleteFunctionConcurrencyCommand,
   GetFunctionCommand,
   InvalidParameterValueException,
   LambdaClient,
   PutFunctionConcurrencyCommand,
   ResourceConflictException,
   TooManyRequestsException,
+  UpdateEventSourceMappingCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { RequestBudget } from '../../../../functions/scanner/aws/request-budget';
+import { LAMBDA_QUOTA_BUCKETS, RequestBudget } from '../../../../functions/scanner/aws/request-budget';
 import type { Action } from '../../../../functions/scanner/model';
 import { act, type ActResult } from '../../../../functions/scanner/remediate/act';
 import type { ActionLog } from '../../../../functions/scanner/state/state-model';
-import { RecordingActionLog, throttleAction, unblockAction } from '../../../support/action-builders';
+import {
+  actionRecord,
+  capAction,
+  liftAction,
+  pauseAction,
+  RecordingActionLog,
+  throttleAction,
+  unblockAction,
+} from '../../../support/action-builders';
 import { VirtualClock } from '../../../support/virtual-clock';
 
 const lambdaMock = mockClient(LambdaClient);
 const START = Date.parse('2026-11-26T14:30:00.000Z');
 
-const capAction = (functionName: string, next: number): Action =>
-  throttleAction(functionName, {
-    id: `cap-${functionName}`,
-    kind: 'cap',
-    findingKind: 'concurrency-hog',
-    fingerprint: `concurrency-hog:${functionName}`,
-    next,
-  });
 const throttling = () =>
   new TooManyRequestsException({
     message: 'Rate exceeded',
@@ -59,6 +61,7 @@ describe('act', () => {
         actionLog: options.actionLog,
         clock,
         log: (record) => logged.push(JSON.parse(JSON.stringify(record)) as Record<string, unknown>),
+        protectTag: 'lambda-sentinel:protect',
         ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
       }),
     );
@@ -300,6 +303,167 @@ describe('act', () => {
 
       expect(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand)).toHaveLength(0);
       expect(actions[0]?.error).toMatch(/no longer Pending \(Active\)/);
+    });
+  });
+
+  describe('pause-trigger', () => {
+    test('disables each mapping through the control-plane budget, after recording the action as pending', async () => {
+      const statusAtCall: (string | undefined)[] = [];
+      lambdaMock.on(UpdateEventSourceMappingCommand).callsFake(async (input: { UUID: string }) => {
+        statusAtCall.push((await actionLog.getAction('pause-order-events'))?.status);
+        return { UUID: input.UUID, State: 'Disabling' };
+      });
+
+      const { actions, errors } = await apply([pauseAction('order-events', ['orders', 'retries'])]);
+
+      expect(
+        lambdaMock.commandCalls(UpdateEventSourceMappingCommand).map((call) => call.args[0].input),
+      ).toEqual([
+        { UUID: 'uuid-orders', Enabled: false },
+        { UUID: 'uuid-retries', Enabled: false },
+      ]);
+      expect(statusAtCall).toEqual(['pending', 'pending']);
+      expect(budget.apiCalls.UpdateEventSourceMapping).toBe(2);
+      expect(LAMBDA_QUOTA_BUCKETS.UpdateEventSourceMapping).toBe('controlPlane');
+      expect(lambdaMock.commandCalls(PutFunctionConcurrencyCommand)).toHaveLength(0);
+      expect(actionLog.writes).toEqual(['pending', 'applied']);
+      expect(errors).toEqual([]);
+      expect(actions[0]).toEqual(
+        expect.objectContaining({
+          applied: true,
+          stateAfter:
+            'arn:aws:sqs:eu-west-1:123456789012:orders: Disabling, arn:aws:sqs:eu-west-1:123456789012:retries: Disabling',
+          outcome:
+            'Lambda is pausing the 2 mappings (arn:aws:sqs:eu-west-1:123456789012:orders: Disabling, arn:aws:sqs:eu-west-1:123456789012:retries: Disabling)',
+        }),
+      );
+    });
+
+    test('keeps for undo only the mappings Lambda accepted, and names the one it refused', async () => {
+      lambdaMock
+        .on(UpdateEventSourceMappingCommand, { UUID: 'uuid-orders' })
+        .resolves({ State: 'Disabling' });
+      lambdaMock.on(UpdateEventSourceMappingCommand, { UUID: 'uuid-retries' }).rejects(
+        new ResourceConflictException({
+          message: 'The resource you requested is currently in use: Updating',
+          $metadata: { httpStatusCode: 409 },
+        }),
+      );
+
+      const { actions, errors } = await apply([pauseAction('order-events', ['orders', 'retries'])]);
+
+      const record = await actionLog.getAction('pause-order-events');
+      expect(record?.status).toBe('applied');
+      expect(record?.mappings?.map((mapping) => mapping.uuid)).toEqual(['uuid-orders']);
+      expect(actions[0]?.error).toMatch(
+        /^arn:aws:sqs:eu-west-1:123456789012:retries \(uuid-retries\) was not paused: ResourceConflictException/,
+      );
+      expect(errors).toEqual([
+        expect.objectContaining({ source: 'UpdateEventSourceMapping', code: 'ResourceConflictException' }),
+      ]);
+    });
+  });
+
+  describe('lift', () => {
+    const cap = capAction('image-resizer', 470);
+    const capHolding = (reserved: number | undefined, tags: Record<string, string> = {}) =>
+      lambdaMock.on(GetFunctionCommand).resolves({
+        Configuration: { FunctionName: 'image-resizer', State: 'Active' },
+        ...(reserved !== undefined ? { Concurrency: { ReservedConcurrentExecutions: reserved } } : {}),
+        Tags: tags,
+      });
+
+    beforeEach(async () => {
+      await actionLog.recordAction(actionRecord(cap, { revision: 0 }));
+      actionLog.writes.length = 0;
+    });
+
+    test('reads the reservation first, removes the cap, and records the cap as lifted by the sentinel', async () => {
+      capHolding(470);
+      const atDelete: (string | undefined)[] = [];
+      lambdaMock.on(DeleteFunctionConcurrencyCommand).callsFake(async () => {
+        atDelete.push((await actionLog.getAction('cap-image-resizer'))?.status);
+        atDelete.push((await actionLog.getAction('lift-image-resizer'))?.status);
+        return {};
+      });
+
+      const { actions, errors } = await apply([liftAction(cap)]);
+
+      expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(1);
+      expect(
+        lambdaMock.commandCalls(DeleteFunctionConcurrencyCommand).map((call) => call.args[0].input),
+      ).toEqual([{ FunctionName: 'image-resizer' }]);
+      expect(atDelete).toEqual(['undoing', 'pending']);
+      expect(await actionLog.getAction('cap-image-resizer')).toMatchObject({
+        status: 'lifted',
+        undo: { by: 'lambda-sentinel', restored: null, finishedAt: new Date(START).toISOString() },
+      });
+      expect((await actionLog.getAction('lift-image-resizer'))?.status).toBe('applied');
+      expect(actions[0]).toEqual(
+        expect.objectContaining({
+          applied: true,
+          outcome: 'Lambda removed the cap: the function draws from the unreserved pool again',
+        }),
+      );
+      expect(errors).toEqual([]);
+    });
+
+    test('puts back the reservation the function had before the cap', async () => {
+      const fromEarlier = capAction('image-resizer', 470, { previous: 800 });
+      capHolding(470);
+      lambdaMock.on(PutFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 800 });
+
+      await apply([liftAction(fromEarlier)]);
+
+      expect(
+        lambdaMock.commandCalls(PutFunctionConcurrencyCommand).map((call) => call.args[0].input),
+      ).toEqual([{ FunctionName: 'image-resizer', ReservedConcurrentExecutions: 800 }]);
+      expect(lambdaMock.commandCalls(DeleteFunctionConcurrencyCommand)).toHaveLength(0);
+      expect((await actionLog.getAction('cap-image-resizer'))?.status).toBe('lifted');
+    });
+
+    test('changes nothing when someone changed the reservation since the cap, and says so', async () => {
+      capHolding(300);
+
+      const { actions } = await apply([liftAction(cap)]);
+
+      expect(lambdaMock.commandCalls(DeleteFunctionConcurrencyCommand)).toHaveLength(0);
+      expect(lambdaMock.commandCalls(PutFunctionConcurrencyCommand)).toHaveLength(0);
+      expect(actions[0]).toEqual(
+        expect.objectContaining({
+          applied: false,
+          errorCode: 'ChangedSince',
+          error: expect.stringMatching(
+            /^its reserved concurrency is now 300, not the cap of 470 that action cap-image-resizer set: someone changed it since/,
+          ),
+        }),
+      );
+      expect((await actionLog.getAction('cap-image-resizer'))?.status).toBe('applied');
+      expect((await actionLog.getAction('lift-image-resizer'))?.status).toBe('failed');
+    });
+
+    test('leaves the cap of a function that now carries protectTag', async () => {
+      capHolding(470, { 'lambda-sentinel:protect': 'true' });
+
+      const { actions } = await apply([liftAction(cap)]);
+
+      expect(lambdaMock.commandCalls(DeleteFunctionConcurrencyCommand)).toHaveLength(0);
+      expect(actions[0]?.errorCode).toBe('Protected');
+    });
+
+    test('a removal Lambda refuses leaves the cap applied, to be lifted or undone later', async () => {
+      capHolding(470);
+      lambdaMock
+        .on(DeleteFunctionConcurrencyCommand)
+        .rejects(new ResourceConflictException({ message: 'in use', $metadata: { httpStatusCode: 409 } }));
+
+      const { actions } = await apply([liftAction(cap)]);
+
+      expect(actions[0]?.applied).toBe(false);
+      expect(await actionLog.getAction('cap-image-resizer')).toMatchObject({
+        status: 'applied',
+        undo: undefined,
+      });
     });
   });
 });

@@ -1,11 +1,18 @@
-import type { Finding, FunctionDetail } from '../../../../functions/scanner/model';
 import { stuckPending } from '../../../../functions/scanner/detect/stuck-pending';
+import type {
+  CapHoldMetrics,
+  EventSourceMappingSummary,
+  Finding,
+  FunctionDetail,
+  FunctionMetrics,
+} from '../../../../functions/scanner/model';
 import { decide, type DecideInput, type EarlierRuns } from '../../../../functions/scanner/remediate/decide';
 import { DEFAULT_SETTINGS, type SentinelSettings } from '../../../../functions/scanner/settings';
 import type { ActionRecord } from '../../../../functions/scanner/state/state-model';
 import { actionRecord, throttleAction } from '../../../support/action-builders';
 import { pendingFinding, storedFinding } from '../../../support/finding-builders';
-import { metricsSnapshot } from '../../../support/metrics-builders';
+import { metricsSnapshot, perMinute } from '../../../support/metrics-builders';
+import { WINDOW_END } from '../../../support/metric-scenarios';
 import {
   accountSnapshot,
   checkedFunction,
@@ -53,15 +60,31 @@ interface Scenario {
   readonly limits?: { concurrentExecutions: number; unreservedConcurrentExecutions: number };
   readonly earlier?: Partial<EarlierRuns>;
   readonly selfFunctionName?: string;
+  /**
+   * What collection read of each function beyond its metrics; a function left out had none provisioned (and
+   * no event source mapping), and a field set to undefined was not read.
+   */
+  readonly read?: Readonly<Record<string, Partial<FunctionMetrics>>>;
+  /** Throttles of the functions under a cap an earlier run applied, as collection read them. */
+  readonly capHolds?: readonly CapHoldMetrics[];
 }
 
 function run(scenario: Scenario) {
   const details = scenario.details ?? {};
-  const named = [...new Set(scenario.findings.map((finding) => finding.functionName))];
+  const named = [
+    ...new Set([...scenario.findings.map((finding) => finding.functionName), ...Object.keys(details)]),
+  ];
   const functions = named.map((name) => {
     const detail = details[name];
     return detail ? checkedFunction(name, detail) : listedFunction(name);
   });
+  const functionMetrics = named.map((functionName): FunctionMetrics => ({
+    functionName,
+    reasons: [],
+    eventSourceMappings: [],
+    provisionedConcurrency: 0,
+    ...scenario.read?.[functionName],
+  }));
   let ids = 0;
   const input: DecideInput = {
     findings: scenario.findings,
@@ -71,6 +94,8 @@ function run(scenario: Scenario) {
           concurrentExecutions: 1000,
           unreservedConcurrentExecutions: 1000,
         },
+        functions: functionMetrics,
+        ...(scenario.capHolds ? { capHolds: scenario.capHolds } : {}),
       }),
     }),
     settings: { ...DEFAULT_SETTINGS, remediate: ALL_FLAGS, ...scenario.settings },
@@ -95,8 +120,8 @@ describe('decide: each action', () => {
     const decision = run({
       findings: [loopFinding('order-events')],
       details: { 'order-events': { reservedConcurrency: 50 } },
+      read: { 'order-events': { eventSourceMappings: [] } },
     });
-
     expect(decision.planned).toEqual([
       {
         id: 'action-1',
@@ -114,17 +139,6 @@ describe('decide: each action', () => {
       },
     ]);
     expect(decision.skipped).toEqual([]);
-  });
-
-  test('throttle-loops also throttles a loop AWS already cut (it restarts with every new event)', () => {
-    const dropped = loopFinding('thumbnailer', {
-      severity: 'warning',
-      fingerprint: 'recursive-loop:thumbnailer:dropped',
-    });
-
-    expect(planSummary(run({ findings: [dropped], details: checked('thumbnailer') }))).toEqual([
-      'throttle thumbnailer null -> 0',
-    ]);
   });
 
   test('cap-hogs caps a hog at half its peak by default', () => {
@@ -151,6 +165,50 @@ describe('decide: each action', () => {
     });
 
     expect(planSummary(decision)).toEqual(['cap image-resizer null -> 450', 'cap video-encoder null -> 250']);
+  });
+
+  test('cap-hogs keeps the cap above the provisioned concurrency of its aliases and versions', () => {
+    const decision = run({
+      findings: [hogFinding('image-resizer')],
+      details: checked('image-resizer'),
+      read: { 'image-resizer': { provisionedConcurrency: 470 } },
+    });
+
+    expect(planSummary(decision)).toEqual(['cap image-resizer null -> 471']);
+  });
+
+  test('cap-hogs leaves a hog alone while its provisioned concurrency is unknown (the read failed)', () => {
+    const decision = run({
+      findings: [hogFinding('image-resizer')],
+      details: checked('image-resizer'),
+      read: { 'image-resizer': { provisionedConcurrency: undefined } },
+    });
+
+    expect(decision.planned).toEqual([]);
+    expect(decision.skipped).toEqual([
+      expect.objectContaining({
+        functionName: 'image-resizer',
+        reason: 'no-detail',
+        detail: expect.stringContaining('provisioned concurrency was not read this run'),
+      }),
+    ]);
+  });
+
+  test("cap-hogs does not apply an operator's hogCap at or below the provisioned concurrency", () => {
+    const decision = run({
+      findings: [hogFinding('image-resizer')],
+      details: checked('image-resizer'),
+      settings: { hogCap: 200 },
+      read: { 'image-resizer': { provisionedConcurrency: 200 } },
+    });
+
+    expect(decision.planned).toEqual([]);
+    expect(decision.skipped).toEqual([
+      expect.objectContaining({
+        reason: 'no-safe-cap',
+        detail: expect.stringContaining('hogCap 200 is not above its provisioned concurrency'),
+      }),
+    ]);
   });
 
   test('unblock-pending plans the no-change update for a function Pending since creation', () => {
@@ -328,10 +386,7 @@ describe('decide: rails', () => {
     const decision = run({
       findings: [
         stuckFinding('vpc-ingest'),
-        loopFinding('thumbnailer', {
-          severity: 'warning',
-          fingerprint: 'recursive-loop:thumbnailer:dropped',
-        }),
+        loopFinding('thumbnailer', { severity: 'warning' }),
         hogFinding('image-resizer'),
         loopFinding('order-events'),
       ],
@@ -346,7 +401,7 @@ describe('decide: rails', () => {
       'throttle order-events null -> 0',
       'cap image-resizer null -> 470',
     ]);
-    expect(skipsOf(decision)).toEqual(['vpc-ingest: over-limit', 'thumbnailer: over-limit']);
+    expect(skipsOf(decision)).toEqual(['vpc-ingest: over-limit', 'thumbnailer: not-applicable']);
   });
 
   test('maxActionsPerRun 0 stops every action', () => {
@@ -362,13 +417,7 @@ describe('decide: rails', () => {
 
   test('one function gets one action a run, however many findings name it', () => {
     const decision = run({
-      findings: [
-        loopFinding('order-events'),
-        loopFinding('order-events', {
-          severity: 'warning',
-          fingerprint: 'recursive-loop:order-events:dropped',
-        }),
-      ],
+      findings: [loopFinding('order-events'), hogFinding('order-events')],
       details: checked('order-events'),
     });
 
@@ -458,5 +507,354 @@ describe('decide: what earlier runs did', () => {
     expect(skipsOf(decideAgain({ openFindings: [open], actions: [refused] }))).toEqual([
       'order-events: already-acted',
     ]);
+  });
+});
+
+const mapping = (name: string, state: string): EventSourceMappingSummary => ({
+  uuid: `uuid-${name}`,
+  eventSourceArn: `arn:aws:sqs:eu-west-1:123456789012:${name}`,
+  state,
+  functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:order-events',
+});
+
+describe('decide: throttle-loops acts only on strong evidence', () => {
+  test.each(['warning', 'critical'] as const)(
+    'a %s finding that AWS dropped recursive invocations is reported, never acted on',
+    (severity) => {
+      const dropped = loopFinding('thumbnailer', {
+        severity,
+        summary: 'AWS stopped a recursive loop in thumbnailer: 40 invocations dropped',
+        evidence: { recursiveInvocationsDropped: 40 },
+        fingerprint: 'recursive-loop:thumbnailer:dropped',
+      });
+
+      const decision = run({ findings: [dropped], details: checked('thumbnailer') });
+
+      expect(decision.planned).toEqual([]);
+      expect(decision.skipped).toEqual([
+        expect.objectContaining({
+          functionName: 'thumbnailer',
+          reason: 'not-applicable',
+          detail: expect.stringMatching(/^reported, not acted on: AWS already cut the chain/),
+        }),
+      ]);
+    },
+  );
+
+  test.each(['warning', 'info'] as const)('a %s runaway finding is reported, not acted on', (severity) => {
+    const hot = loopFinding('fan-out', { severity, fingerprint: 'recursive-loop:fan-out:runaway' });
+
+    const decision = run({ findings: [hot], details: checked('fan-out') });
+
+    expect(decision.planned).toEqual([]);
+    expect(decision.skipped).toEqual([
+      expect.objectContaining({
+        reason: 'not-applicable',
+        detail: expect.stringMatching(
+          new RegExp(`^reported, not acted on: the finding is ${severity}; only a critical one`),
+        ),
+      }),
+    ]);
+  });
+});
+
+describe('decide: pausing the triggers of a loop', () => {
+  test('pauses every enabled or enabling mapping in one action, recording the state each had', () => {
+    const decision = run({
+      findings: [loopFinding('order-events')],
+      details: checked('order-events'),
+      read: {
+        'order-events': {
+          eventSourceMappings: [
+            mapping('orders', 'Enabled'),
+            mapping('retries', 'Disabled'),
+            mapping('replays', 'Enabling'),
+          ],
+        },
+      },
+    });
+
+    expect(decision.planned).toEqual([
+      expect.objectContaining({
+        kind: 'pause-trigger',
+        functionName: 'order-events',
+        mappings: [
+          {
+            uuid: 'uuid-orders',
+            eventSourceArn: 'arn:aws:sqs:eu-west-1:123456789012:orders',
+            stateBefore: 'Enabled',
+          },
+          {
+            uuid: 'uuid-replays',
+            eventSourceArn: 'arn:aws:sqs:eu-west-1:123456789012:replays',
+            stateBefore: 'Enabling',
+          },
+        ],
+      }),
+    ]);
+    // Reserved concurrency is left as it is: nothing stops the function's other callers.
+    expect(decision.planned[0]).not.toHaveProperty('next');
+  });
+
+  test('throttles as before when no mapping is enabled, and pauses once one is', () => {
+    const withMappings = (...mappings: EventSourceMappingSummary[]) =>
+      run({
+        findings: [loopFinding('order-events')],
+        details: checked('order-events'),
+        read: { 'order-events': { eventSourceMappings: mappings } },
+      });
+
+    expect(planSummary(withMappings(mapping('orders', 'Disabled')))).toEqual([
+      'throttle order-events null -> 0',
+    ]);
+    expect(planSummary(withMappings(mapping('orders', 'Enabled')))).toEqual([
+      'pause-trigger order-events undefined -> undefined',
+    ]);
+  });
+
+  test('acts on neither while its mappings are unknown (the read failed)', () => {
+    const decision = run({
+      findings: [loopFinding('order-events')],
+      details: checked('order-events'),
+      read: { 'order-events': { eventSourceMappings: undefined } },
+    });
+
+    expect(decision.planned).toEqual([]);
+    expect(decision.skipped).toEqual([
+      expect.objectContaining({
+        reason: 'no-detail',
+        detail: expect.stringContaining('its event source mappings were not read this run'),
+      }),
+    ]);
+  });
+
+  describe('when an earlier run of the episode paused the mappings and the loop is still critical', () => {
+    const loop = loopFinding('order-events');
+    const open = storedFinding('order-events', 1, {
+      fingerprint: loop.fingerprint,
+      kind: 'recursive-loop',
+      firstSeenAt: new Date(RUN_AT - 2 * HOUR).toISOString(),
+    });
+    const pausedAt = (at: number, overrides: Partial<ActionRecord> = {}) =>
+      actionRecord(
+        throttleAction('order-events', {
+          id: 'pause-1',
+          kind: 'pause-trigger',
+          decidedAt: new Date(at).toISOString(),
+          mappings: [{ uuid: 'uuid-orders', eventSourceArn: 'arn:orders', stateBefore: 'Enabled' }],
+        }),
+        overrides,
+      );
+    const decideAfter = (pause: ActionRecord) =>
+      run({
+        findings: [loop],
+        details: checked('order-events'),
+        earlier: { openFindings: [open], actions: [pause] },
+        read: { 'order-events': { eventSourceMappings: [mapping('orders', 'Disabled')] } },
+      });
+
+    test('throttles it, saying the loop does not come through the mappings', () => {
+      const decision = decideAfter(pausedAt(WINDOW_END - 3 * 60_000));
+
+      expect(planSummary(decision)).toEqual(['throttle order-events null -> 0']);
+      expect(decision.planned[0]?.reason).toMatch(
+        /still a runaway after action pause-1 paused its event source mappings at .*: throttled instead$/,
+      );
+    });
+
+    test('waits while the minutes read do not yet show the loop without its mappings, then throttles', () => {
+      const tooSoon = decideAfter(pausedAt(WINDOW_END - 90_000));
+      const later = decideAfter(pausedAt(WINDOW_END - 120_000));
+
+      expect(tooSoon.planned).toEqual([]);
+      expect(tooSoon.skipped).toEqual([
+        expect.objectContaining({ reason: 'already-acted', detail: expect.stringContaining('pause-1') }),
+      ]);
+      expect(planSummary(later)).toEqual(['throttle order-events null -> 0']);
+    });
+
+    test('does not throttle after a pause an operator undid', () => {
+      const decision = decideAfter(pausedAt(WINDOW_END - 3 * 60_000, { status: 'undone' }));
+
+      expect(decision.planned).toEqual([]);
+      expect(decision.skipped[0]?.detail).toMatch(/^an operator undid action pause-1/);
+    });
+  });
+});
+
+describe('decide: lifting calm caps', () => {
+  const HOLD_MINUTES = 60;
+  const cappedAt = RUN_AT - 2 * HOUR;
+  const cap = (overrides: Partial<ActionRecord> = {}) =>
+    actionRecord(
+      throttleAction('image-resizer', {
+        id: 'cap-1',
+        kind: 'cap',
+        findingKind: 'concurrency-hog',
+        fingerprint: 'concurrency-hog:image-resizer',
+        decidedAt: new Date(cappedAt).toISOString(),
+        previous: null,
+        next: 470,
+      }),
+      overrides,
+    );
+  const calm: CapHoldMetrics = {
+    functionName: 'image-resizer',
+    since: new Date(WINDOW_END - HOLD_MINUTES * 60_000).toISOString(),
+    throttles: perMinute(),
+  };
+  const decideLifts = (scenario: Partial<Scenario> = {}) =>
+    run({
+      findings: [],
+      earlier: { actions: [cap()] },
+      capHolds: [calm],
+      settings: { capHoldMinutes: HOLD_MINUTES },
+      ...scenario,
+    });
+
+  test('lifts a cap whose function went capHoldMinutes without a throttle, restoring what it had', () => {
+    const decision = decideLifts();
+
+    expect(decision.planned).toEqual([
+      expect.objectContaining({
+        kind: 'lift',
+        functionName: 'image-resizer',
+        previous: 470,
+        next: null,
+        lifts: 'cap-1',
+        applied: false,
+        dryRun: false,
+      }),
+    ]);
+  });
+
+  test('restores the reservation the function had before the cap', () => {
+    const decision = decideLifts({ earlier: { actions: [cap({ previous: 800, next: 470 })] } });
+
+    expect(planSummary(decision)).toEqual(['lift image-resizer 470 -> 800']);
+  });
+
+  test.each<[string, Partial<Scenario>]>([
+    ['any minute of the hold had throttles', { capHolds: [{ ...calm, throttles: perMinute(0, 0, 3, 0) }] }],
+    [
+      'the cap is younger than capHoldMinutes',
+      {
+        earlier: {
+          actions: [cap({ decidedAt: new Date(RUN_AT - (HOLD_MINUTES - 1) * 60_000).toISOString() })],
+        },
+      },
+    ],
+    ["the function's throttles were not read this run", { capHolds: [] }],
+    ['an operator undid the cap', { earlier: { actions: [cap({ status: 'undone' })] } }],
+    ['the sentinel lifted it already', { earlier: { actions: [cap({ status: 'lifted' })] } }],
+    [
+      'the cap was a dry run',
+      { earlier: { actions: [cap({ status: 'dry-run', dryRun: true, applied: false })] } },
+    ],
+  ])('keeps the cap when %s, and lifts it when not', (_label, keptBecause) => {
+    expect(decideLifts(keptBecause)).toEqual({ planned: [], skipped: [] });
+    // The same run, but for that one difference (a cap exactly capHoldMinutes old is old enough).
+    const atHoldMinutes = cap({ decidedAt: new Date(RUN_AT - HOLD_MINUTES * 60_000).toISOString() });
+    expect(planSummary(decideLifts({ earlier: { actions: [atHoldMinutes] } }))).toEqual([
+      'lift image-resizer 470 -> null',
+    ]);
+  });
+
+  test('tries a lift once: not again after one that found the reservation changed, again after a throttled one', () => {
+    const tried = (overrides: Partial<ActionRecord>) =>
+      actionRecord(
+        throttleAction('image-resizer', {
+          id: 'lift-0',
+          kind: 'lift',
+          lifts: 'cap-1',
+          previous: 470,
+          next: null,
+        }),
+        { status: 'failed', applied: false, ...overrides },
+      );
+
+    expect(decideLifts({ earlier: { actions: [cap(), tried({ errorCode: 'ChangedSince' })] } })).toEqual({
+      planned: [],
+      skipped: [],
+    });
+    expect(
+      planSummary(
+        decideLifts({ earlier: { actions: [cap(), tried({ errorCode: 'TooManyRequestsException' })] } }),
+      ),
+    ).toEqual(['lift image-resizer 470 -> null']);
+  });
+
+  test.each([
+    [
+      'cap-hogs is no longer set',
+      { remediate: ['throttle-loops'] as SentinelSettings['remediate'] },
+      'cap-hogs is no longer in remediate',
+    ],
+    ['this is a dry run', { dryRun: true }, 'this is a dry run'],
+  ])('says the cap stays, and how to undo it by hand, when %s', (_label, settings, why) => {
+    const decision = decideLifts({ settings: { capHoldMinutes: HOLD_MINUTES, ...settings } });
+
+    expect(decision.planned).toEqual([]);
+    expect(decision.skipped).toEqual([
+      {
+        kind: 'lift',
+        functionName: 'image-resizer',
+        fingerprint: 'concurrency-hog:image-resizer',
+        findingKind: 'concurrency-hog',
+        severity: 'info',
+        reason: 'cap-stays',
+        detail: expect.stringContaining(`, but ${why}: it stays until it is undone by hand`),
+        undoActionId: 'cap-1',
+        announce: true,
+      },
+    ]);
+  });
+
+  test('announces a cap that stays once: on the first run that finds it old enough, not on later ones', () => {
+    const offSince = (lastRunAt: number) =>
+      decideLifts({
+        settings: { capHoldMinutes: HOLD_MINUTES, remediate: ['throttle-loops'] },
+        earlier: { actions: [cap()], lastRunAt: new Date(lastRunAt).toISOString() },
+      }).skipped.map((skip) => skip.announce ?? false);
+
+    // The cap became old enough to lift an hour after it was set.
+    expect(offSince(cappedAt + HOLD_MINUTES * 60_000 - 5 * 60_000)).toEqual([true]);
+    expect(offSince(cappedAt + HOLD_MINUTES * 60_000 + 5 * 60_000)).toEqual([false]);
+  });
+
+  test('does not lift the cap of a function that now carries protectTag', () => {
+    const decision = decideLifts({
+      details: { 'image-resizer': { tags: { 'lambda-sentinel:protect': '' } } },
+    });
+
+    expect(decision.planned).toEqual([]);
+    expect(decision.skipped).toEqual([
+      expect.objectContaining({ reason: 'protected', undoActionId: 'cap-1' }),
+    ]);
+  });
+
+  test('lifts count toward maxActionsPerRun, after the actions on open findings', () => {
+    const decision = decideLifts({
+      findings: [loopFinding('order-events')],
+      details: checked('order-events'),
+      settings: { capHoldMinutes: HOLD_MINUTES, maxActionsPerRun: 1 },
+    });
+
+    expect(planSummary(decision)).toEqual(['throttle order-events null -> 0']);
+    expect(skipsOf(decision)).toEqual(['image-resizer: over-limit']);
+  });
+
+  test('a lifted cap does not hold back a cap in a later episode; an undone one does', () => {
+    const hog = hogFinding('image-resizer');
+    const newEpisode = { lastRunAt: new Date(RUN_AT - 5 * 60_000).toISOString() };
+    const capAgain = (status: ActionRecord['status']) =>
+      run({
+        findings: [hog],
+        details: checked('image-resizer'),
+        earlier: { ...newEpisode, actions: [cap({ status })] },
+      });
+
+    expect(planSummary(capAgain('lifted'))).toEqual(['cap image-resizer null -> 470']);
+    expect(skipsOf(capAgain('undone'))).toEqual(['image-resizer: already-acted']);
   });
 });

@@ -1,9 +1,11 @@
 import {
   DeleteFunctionConcurrencyCommand,
+  GetEventSourceMappingCommand,
   GetFunctionConcurrencyCommand,
   LambdaClient,
   PutFunctionConcurrencyCommand,
   TooManyRequestsException,
+  UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../../../../functions/scanner/model';
@@ -15,7 +17,14 @@ import {
 } from '../../../../functions/scanner/remediate/undo';
 import type { ActionRecord } from '../../../../functions/scanner/state/state-model';
 import { DynamoStateStore } from '../../../../functions/scanner/state/state-store';
-import { actionRecord, DECIDED_AT, throttleAction, unblockAction } from '../../../support/action-builders';
+import {
+  actionRecord,
+  capAction,
+  DECIDED_AT,
+  pauseAction,
+  throttleAction,
+  unblockAction,
+} from '../../../support/action-builders';
 import { startDynalite, type LocalDynamo } from '../../../support/dynalite';
 
 const lambdaMock = mockClient(LambdaClient);
@@ -174,5 +183,77 @@ describe('undoAction (dynalite state table, mocked Lambda)', () => {
 
     await undo(throttle.id);
     expect((await store.getAction(throttle.id))?.status).toBe('undone');
+  });
+
+  describe('a pause of event source mappings', () => {
+    const pause = pauseAction('order-events', ['orders', 'retries']);
+    const mappingsNow = (states: Record<string, string>) =>
+      lambdaMock
+        .on(GetEventSourceMappingCommand)
+        .callsFake((input: { UUID: string }) => ({ UUID: input.UUID, State: states[input.UUID] }));
+
+    beforeEach(() => {
+      lambdaMock
+        .on(UpdateEventSourceMappingCommand)
+        .callsFake((input: { UUID: string }) => ({ UUID: input.UUID, State: 'Enabling' }));
+    });
+
+    test('enables again every mapping it paused, and records the undo', async () => {
+      const recordedPause = await recorded(actionRecord(pause));
+      mappingsNow({ 'uuid-orders': 'Disabled', 'uuid-retries': 'Disabling' });
+
+      const result = await undo(recordedPause.id);
+
+      expect(
+        lambdaMock.commandCalls(UpdateEventSourceMappingCommand).map((call) => call.args[0].input),
+      ).toEqual([
+        { UUID: 'uuid-orders', Enabled: true },
+        { UUID: 'uuid-retries', Enabled: true },
+      ]);
+      expect(lambdaMock.commandCalls(PutFunctionConcurrencyCommand)).toHaveLength(0);
+      expect(lambdaMock.commandCalls(DeleteFunctionConcurrencyCommand)).toHaveLength(0);
+      expect(result).toMatchObject({
+        operation: 'UpdateEventSourceMapping',
+        mappings: [
+          {
+            uuid: 'uuid-orders',
+            eventSourceArn: 'arn:aws:sqs:eu-west-1:123456789012:orders',
+            state: 'Enabling',
+          },
+          {
+            uuid: 'uuid-retries',
+            eventSourceArn: 'arn:aws:sqs:eu-west-1:123456789012:retries',
+            state: 'Enabling',
+          },
+        ],
+      });
+      expect((await store.getAction(recordedPause.id))?.status).toBe('undone');
+    });
+
+    test('refuses, changing nothing, when someone enabled a mapping since; --force enables them all', async () => {
+      const recordedPause = await recorded(actionRecord(pause));
+      mappingsNow({ 'uuid-orders': 'Disabled', 'uuid-retries': 'Enabled' });
+
+      await expect(undo(recordedPause.id)).rejects.toThrow(
+        /^event source mapping uuid-retries \(arn:aws:sqs:eu-west-1:123456789012:retries\) is now Enabled, not the Disabled action pause-order-events left it: someone changed it since/,
+      );
+      expect(lambdaMock.commandCalls(UpdateEventSourceMappingCommand)).toHaveLength(0);
+
+      await undo(recordedPause.id, { force: true });
+      expect(lambdaMock.commandCalls(UpdateEventSourceMappingCommand)).toHaveLength(2);
+    });
+  });
+
+  test('refuses a cap the sentinel already lifted itself', async () => {
+    const lifted = await recorded(
+      actionRecord(capAction('image-resizer', 470), {
+        status: 'lifted',
+        undo: { startedAt: DECIDED_AT, finishedAt: DECIDED_AT, restored: null, by: 'lambda-sentinel' },
+      }),
+    );
+
+    expect(await refusal(undo(lifted.id))).toBe('already-undone');
+    await expect(undo(lifted.id)).rejects.toThrow(/is a cap the sentinel already lifted itself/);
+    expect(lambdaMock.calls()).toHaveLength(0);
   });
 });
