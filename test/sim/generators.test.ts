@@ -49,6 +49,7 @@ function maxOver(
   return output.Datapoints?.[0]?.Maximum ?? 0;
 }
 
+// Each test below simulates nine days of an account, and some run the real scanner on it: allow for a busy machine.
 describe('quietAccount', () => {
   it('makes the number of functions asked for, with distinct names, the same every time', () => {
     const first = quietAccount(300);
@@ -65,7 +66,7 @@ describe('quietAccount', () => {
 
     expect(scan.result.findings).toEqual([]);
     expect(scan.result.errors).toEqual([]);
-  });
+  }, 30_000);
 
   it('gives quiet functions a rhythm: a nightly job publishes nothing outside its window', () => {
     const model = quietAccount(400);
@@ -96,7 +97,7 @@ describe('quietAccount', () => {
     const hours = (output.MetricDataResults?.[0]?.Timestamps ?? []).map((at) => new Date(at).getUTCHours());
     expect(hours.length).toBeGreaterThan(0);
     expect(new Set(hours)).toEqual(new Set([2]));
-  });
+  }, 30_000);
 });
 
 describe('quietAccount of 10,000 functions', () => {
@@ -159,7 +160,7 @@ describe('troubledAccount', () => {
     }).sort();
     expect(findingsOf(scan)).toEqual(expected);
     expect(scan.result.errors).toEqual([]);
-  });
+  }, 30_000);
 
   it('stages only the problems asked for', async () => {
     const scan = await runSimulatedScan(
@@ -168,7 +169,7 @@ describe('troubledAccount', () => {
     );
 
     expect(findingsOf(scan)).toEqual(['failed-state:secrets-rotator', 'pc-spillover:quote-api']);
-  });
+  }, 30_000);
 
   it('names the pooled functions the hog starves among its throttled victims', async () => {
     const scan = await runSimulatedScan(troubledAccount(80, ['concurrency-hog']), DEFAULT_SETTINGS);
@@ -179,7 +180,7 @@ describe('troubledAccount', () => {
       expect(String(hog?.evidence.throttledVictims)).toContain(victim);
     }
     expect(hog?.evidence.throttledFunctions).toBeGreaterThanOrEqual(HOG_VICTIMS.length);
-  });
+  }, 30_000);
 
   it("throttles the hog's victims only while the hog holds the pool, because the pool is exhausted", () => {
     const model = troubledAccount(80, ['concurrency-hog']);
@@ -198,7 +199,7 @@ describe('troubledAccount', () => {
     expect(
       maxOver(account, 'ConcurrentExecutions', { FunctionName: 'image-resizer' }, during),
     ).toBeGreaterThanOrEqual(model.concurrencyLimit * DEFAULT_SETTINGS.hogShare);
-  });
+  }, 30_000);
 
   it('keeps the region-level metrics equal to the sum of the functions', () => {
     const model = troubledAccount(120);
@@ -212,7 +213,7 @@ describe('troubledAccount', () => {
       );
       expect(sumOver(account, metricName, {}, minute)).toBe(perFunction);
     }
-  });
+  }, 30_000);
 
   it("spills the alias over its provisioned concurrency: provisioned plus spillover make the alias's invocations", () => {
     const model = troubledAccount(20, ['pc-spillover']);
@@ -233,5 +234,5 @@ describe('troubledAccount', () => {
     expect(sumOver(account, 'ProvisionedConcurrencySpilloverInvocations', live, minute - 40 * 60_000)).toBe(
       0,
     );
-  });
+  }, 30_000);
 });

@@ -346,7 +346,7 @@ describe('SimulatedAccount: CloudWatch and SNS', () => {
     expect(output.Datapoints).toHaveLength(15);
     expect(output.Datapoints?.every((point) => (point.Sum ?? 0) > 0)).toBe(true);
     expect(account.usage.metricsRequested).toBe(1);
-  });
+  }, 30_000);
 
   it('rejects a GetMetricStatistics request for more than 1,440 datapoints, as CloudWatch does', async () => {
     const { clock, clients, model } = simulation();
