@@ -710,6 +710,7 @@ export class LambdaPhysics {
     let errors = 0;
     let concurrency = 0;
     let unreserved = 0;
+    let pooledInvocations = 0;
     let pooledOnDemand = 0;
     this.individuals.forEach((individual, position) => {
       const demand = demands[position];
@@ -723,6 +724,7 @@ export class LambdaPhysics {
       concurrency += outcome.concurrency;
       if (outcome.pooled) {
         unreserved += outcome.concurrency;
+        pooledInvocations += outcome.published.invocations;
         pooledOnDemand += outcome.onDemandServed;
       }
     });
@@ -748,6 +750,7 @@ export class LambdaPhysics {
       const served = peakConcurrency(offered - throttled, cls.timing);
       concurrency += served;
       unreserved += served;
+      pooledInvocations += classInvocations;
       pooledOnDemand += peakConcurrency(onDemand - throttled, cls.timing);
     });
     // A member throttled to 0 during the run: its share of the class moves from invocations to throttles.
@@ -766,8 +769,10 @@ export class LambdaPhysics {
       Invocations: invocations,
       Throttles: throttles,
       Errors: errors,
-      ConcurrentExecutions: Math.round(concurrency),
-      UnreservedConcurrentExecutions: Math.round(unreserved),
+      // Any invocation means at least one execution, however short the functions run.
+      ConcurrentExecutions: invocations > 0 ? Math.max(1, Math.round(concurrency)) : Math.round(concurrency),
+      UnreservedConcurrentExecutions:
+        pooledInvocations > 0 ? Math.max(1, Math.round(unreserved)) : Math.round(unreserved),
       ClaimedAccountConcurrency: Math.round(claimed),
     };
     for (const metric of REGION_METRICS) {

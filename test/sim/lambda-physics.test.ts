@@ -297,6 +297,18 @@ describe('LambdaPhysics: counts and sums', () => {
     expect(minutes.every((minute) => minute.invocations > 0 === minute.concurrentExecutions > 0)).toBe(true);
   });
 
+  it('publishes region-level concurrency in every minute something ran, however briefly, and in no other', () => {
+    const { physics } = account([
+      { name: 'blink', traffic: { shape: [{ kind: 'steady', perMinute: 0.5 }], durationSeconds: 0.01 } },
+    ]);
+
+    for (let minutesAgo = 1; minutesAgo <= 200; minutesAgo += 1) {
+      const ran = physics.regionMinute('Invocations', ago(minutesAgo)) > 0;
+      expect(physics.regionMinute('ConcurrentExecutions', ago(minutesAgo)) > 0).toBe(ran);
+      expect(physics.regionMinute('UnreservedConcurrentExecutions', ago(minutesAgo)) > 0).toBe(ran);
+    }
+  });
+
   it('keeps every region-level count the exact sum of its functions, members of a shared profile included', () => {
     const { model, physics } = account([steady('hog', 990), steady('solo', 3)], {
       profiles: {
