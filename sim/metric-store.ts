@@ -24,6 +24,7 @@
  */
 import {
   CloudWatchServiceException,
+  InvalidNextToken,
   InvalidParameterCombinationException,
   InvalidParameterValueException,
   type Datapoint,
@@ -264,12 +265,18 @@ export class MetricStore {
     this.requests.push(input);
     const pageSize = Math.min(this.limits.datapointsPerCall, input.MaxDatapoints ?? Infinity);
     let answer: PagedAnswer;
-    if (input.NextToken !== undefined) {
-      const pending = this.pending.get(input.NextToken);
-      if (!pending) throw validationError(`The NextToken ${input.NextToken} is invalid or has expired.`);
+    const pending = input.NextToken === undefined ? undefined : this.pending.get(input.NextToken);
+    if (pending && input.NextToken !== undefined) {
       this.pending.delete(input.NextToken);
       answer = pending;
+    } else if (input.NextToken !== undefined && this.limits !== NO_LIMITS) {
+      throw new InvalidNextToken({
+        message: `The NextToken ${input.NextToken} is invalid or has expired.`,
+        $metadata: { httpStatusCode: 400 },
+      });
     } else {
+      // Without limits every answer is whole: a token this store did not issue (a test paging by hand) is
+      // answered like the first page, as before partial answers existed.
       answer = { ...this.answerRequest(input), skip: 0 };
     }
     const { page, more } = pageOf(answer.results, answer.skip, pageSize);

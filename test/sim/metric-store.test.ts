@@ -1,4 +1,5 @@
-import { MetricStore, minuteSeries } from '../../sim/metric-store';
+import { InvalidNextToken } from '@aws-sdk/client-cloudwatch';
+import { AWS_CLOUDWATCH_LIMITS, MetricStore, minuteSeries } from '../../sim/metric-store';
 
 const NOW = Date.parse('2030-01-15T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -188,6 +189,12 @@ describe('MetricStore: partial answers', () => {
     ]);
     expect(second.NextToken).toBeUndefined();
     expect(store.billedMetrics).toBe(4);
+  });
+
+  it('refuses a NextToken it did not issue when limits are set', () => {
+    const store = new MetricStore(many, { limits: AWS_CLOUDWATCH_LIMITS });
+
+    expect(() => store.getMetricData(request('made-up'))).toThrow(InvalidNextToken);
   });
 
   it('answers everything on one page when no limits are set', () => {
