@@ -1,104 +1,118 @@
-import { valueIn, type MinuteValue, type SimAccountModel, type SimFunction } from './account-model';
-import { minuteSeries, type SimSeries } from './metric-store';
-
-const MINUTE_MS = 60_000;
-
-/** The sum of `values` by minute: constants added once, the rest read per minute and remembered. */
-function sumOf(values: readonly (MinuteValue | undefined)[]): (minute: number) => number {
-  let constant = 0;
-  const varying: ((minute: number) => number)[] = [];
-  for (const value of values) {
-    if (typeof value === 'number') constant += value;
-    else if (value) varying.push(value);
-  }
-  const remembered = new Map<number, number>();
-  return (minute) => {
-    let total = remembered.get(minute);
-    if (total === undefined) {
-      total = varying.reduce((sum, value) => sum + value(minute), constant);
-      remembered.set(minute, total);
-    }
-    return total;
-  };
-}
-
-/** Whether a value ever differs from zero (a function with no traffic has no series at all). */
-function reports(value: MinuteValue | undefined): value is MinuteValue {
-  return value !== undefined && value !== 0;
-}
-
-function read(value: MinuteValue): (minute: number) => number {
-  return (minute) => valueIn(value, minute);
-}
-
 /**
- * The CloudWatch series Lambda would have published for the account: per function and per alias or version
- * (`Resource`) where there was traffic, and the region-level sums. Assumption, as observed on AWS: Lambda
- * publishes RecursiveInvocationsDropped and ProvisionedConcurrencySpilloverInvocations only for functions where
- * they happened, so a quiet account holds none of those series.
+ * The CloudWatch series Lambda publishes for a simulated account, read lazily from its physics (see
+ * lambda-physics.ts): per function (FunctionName), per alias or version (FunctionName + Resource) and for the
+ * region (no dimension).
+ *
+ * Lambda publishes no datapoint for a minute without activity: a count (Invocations, Errors, Throttles,
+ * RecursiveInvocationsDropped, AsyncEventsDropped, ProvisionedConcurrencyInvocations, ...SpilloverInvocations)
+ * of 0 is no datapoint, and the gauges (ConcurrentExecutions, ProvisionedConcurrentExecutions,
+ * ProvisionedConcurrencyUtilization) have none in a minute without executions; so do the region-level series.
+ * ClaimedAccountConcurrency counts reserved and provisioned concurrency whether used or not, so we assume it is
+ * published whenever it is above 0. A series SEARCH can find is one with a datapoint in the two weeks before the
+ * request's end. The ExecutedVersion dimension is not modelled.
  */
-export function accountSeries(account: SimAccountModel): SimSeries[] {
-  const to = Math.floor(account.observedAt / MINUTE_MS) * MINUTE_MS;
-  const from = to - account.historyMinutes * MINUTE_MS;
-  const series = (metricName: string, dimensions: Record<string, string>, value: MinuteValue) =>
-    minuteSeries(metricName, dimensions, from, to, read(value));
+import type { SimAccountModel } from './account-model';
+import {
+  REGION_METRICS,
+  type FunctionMinute,
+  type LambdaPhysics,
+  type QualifierMinute,
+} from './lambda-physics';
+import type { SimSeries } from './metric-store';
 
-  const perFunction = account.functions.flatMap((fn) => functionSeries(fn, series));
-  const unreserved = account.functions.filter((fn) => fn.reservedConcurrency === undefined);
-  const reservedTotal = account.functions.reduce((total, fn) => total + (fn.reservedConcurrency ?? 0), 0);
-  const provisionedTotal = account.functions
-    .filter((fn) => fn.reservedConcurrency === undefined)
-    .reduce((total, fn) => total + fn.provisioned.reduce((sum, config) => sum + config.allocated, 0), 0);
-  const unreservedConcurrency = sumOf(unreserved.map((fn) => fn.traffic.concurrency));
-  const region = {
-    Invocations: sumOf(account.functions.map((fn) => fn.traffic.invocations)),
-    ConcurrentExecutions: sumOf(account.functions.map((fn) => fn.traffic.concurrency)),
-    Throttles: sumOf(account.functions.map((fn) => fn.traffic.throttles)),
-    UnreservedConcurrentExecutions: unreservedConcurrency,
-    // Reserved and provisioned concurrency count as claimed whether used or not.
-    ClaimedAccountConcurrency: (minute: number) =>
-      Math.min(account.concurrencyLimit, unreservedConcurrency(minute) + provisionedTotal + reservedTotal),
-  };
-  return [
-    ...Object.entries(region).map(([metricName, value]) => minuteSeries(metricName, {}, from, to, value)),
-    ...perFunction,
-  ];
+type ReportKind = 'invocations' | 'throttles' | 'other';
+
+const FUNCTION_METRICS: readonly [string, keyof FunctionMinute, ReportKind][] = [
+  ['Invocations', 'invocations', 'invocations'],
+  ['ConcurrentExecutions', 'concurrentExecutions', 'invocations'],
+  ['Throttles', 'throttles', 'throttles'],
+  ['Errors', 'errors', 'other'],
+  ['RecursiveInvocationsDropped', 'recursiveInvocationsDropped', 'other'],
+  ['AsyncEventsDropped', 'asyncEventsDropped', 'other'],
+];
+
+const FUNCTION_PROVISIONED_METRICS: readonly [string, keyof FunctionMinute][] = [
+  ['ProvisionedConcurrencyInvocations', 'provisionedConcurrencyInvocations'],
+  ['ProvisionedConcurrencySpilloverInvocations', 'provisionedConcurrencySpilloverInvocations'],
+];
+
+const QUALIFIER_METRICS: readonly [string, keyof QualifierMinute][] = [
+  ['Invocations', 'invocations'],
+  ['ConcurrentExecutions', 'concurrentExecutions'],
+];
+
+const QUALIFIER_PROVISIONED_METRICS: readonly [string, keyof QualifierMinute][] = [
+  ['ProvisionedConcurrencyInvocations', 'provisionedConcurrencyInvocations'],
+  ['ProvisionedConcurrencySpilloverInvocations', 'provisionedConcurrencySpilloverInvocations'],
+  ['ProvisionedConcurrentExecutions', 'provisionedConcurrentExecutions'],
+  ['ProvisionedConcurrencyUtilization', 'provisionedConcurrencyUtilization'],
+];
+
+/** A published value: 0 is no datapoint. */
+function published(value: number): number | undefined {
+  return value > 0 ? value : undefined;
 }
 
-function functionSeries(
-  fn: SimFunction,
-  series: (metricName: string, dimensions: Record<string, string>, value: MinuteValue) => SimSeries,
-): SimSeries[] {
-  const { traffic } = fn;
-  const own = { FunctionName: fn.name };
-  const list: SimSeries[] = [];
-  if (reports(traffic.invocations) || reports(traffic.concurrency)) {
-    list.push(series('Invocations', own, traffic.invocations));
-    list.push(series('ConcurrentExecutions', own, traffic.concurrency));
-  }
-  if (reports(traffic.throttles)) list.push(series('Throttles', own, traffic.throttles));
-  if (reports(traffic.recursiveInvocationsDropped)) {
-    list.push(series('RecursiveInvocationsDropped', own, traffic.recursiveInvocationsDropped));
-  }
-  const spilling = Object.values(traffic.qualifiers ?? {}).map((qualifier) => qualifier.spillover);
-  if (spilling.some(reports)) {
-    list.push(series('ProvisionedConcurrencySpilloverInvocations', own, sumOf(spilling)));
-  }
-  for (const [qualifier, flow] of Object.entries(traffic.qualifiers ?? {})) {
-    const resource = { FunctionName: fn.name, Resource: `${fn.name}:${qualifier}` };
-    list.push(series('Invocations', resource, flow.invocations));
-    list.push(series('ConcurrentExecutions', resource, flow.concurrency));
-    if (fn.provisioned.some((config) => config.qualifier === qualifier)) {
-      const invocations = read(flow.invocations);
-      const spillover = read(flow.spillover ?? 0);
-      list.push(
-        series('ProvisionedConcurrencyInvocations', resource, (minute) =>
-          Math.max(0, invocations(minute) - spillover(minute)),
-        ),
-      );
+/** Every series the account can hold; which of them exist at a given time is decided when they are read. */
+export function accountSeries(account: SimAccountModel, physics: LambdaPhysics): SimSeries[] {
+  const from = physics.start;
+  const to = Infinity;
+  const list: SimSeries[] = REGION_METRICS.map((metricName) => ({
+    metricName,
+    dimensions: {},
+    from,
+    to,
+    valueAt: (minute: number) => published(physics.regionMinute(metricName, minute)),
+  }));
+  for (const fn of account.functions) {
+    if (!physics.hasTraffic(fn.name)) continue;
+    const name = fn.name;
+    const own = { FunctionName: name };
+    const read = (field: keyof FunctionMinute) => (minute: number) =>
+      physics.functionMinute(name, minute)[field];
+    const functionSeries = (metricName: string, field: keyof FunctionMinute, kind: ReportKind): SimSeries => {
+      const value = read(field);
+      return {
+        metricName,
+        dimensions: own,
+        from,
+        to,
+        valueAt: (minute) => published(value(minute)),
+        reportedBetween: (start, end) => physics.reportedBetween(name, start, end, value, kind),
+      };
+    };
+    for (const [metricName, field, kind] of FUNCTION_METRICS) {
+      if (physics.mayPublish(name, field)) list.push(functionSeries(metricName, field, kind));
     }
-    if (reports(flow.spillover)) {
-      list.push(series('ProvisionedConcurrencySpilloverInvocations', resource, flow.spillover));
+    if (fn.provisioned.length > 0) {
+      for (const [metricName, field] of FUNCTION_PROVISIONED_METRICS) {
+        if (physics.mayPublish(name, field)) list.push(functionSeries(metricName, field, 'invocations'));
+      }
+    }
+    for (const qualifier of physics.qualifiersOf(name)) {
+      const resource = { FunctionName: name, Resource: `${name}:${qualifier}` };
+      const hasProvisioned = fn.provisioned.some((config) => config.qualifier === qualifier);
+      const metrics = [...QUALIFIER_METRICS, ...(hasProvisioned ? QUALIFIER_PROVISIONED_METRICS : [])];
+      for (const [metricName, field] of metrics) {
+        if (field === 'provisionedConcurrencySpilloverInvocations' && !physics.mayPublish(name, field))
+          continue;
+        const value = (minute: number) => physics.qualifierMinute(name, qualifier, minute)[field];
+        list.push({
+          metricName,
+          dimensions: resource,
+          from,
+          to,
+          valueAt: (minute) => published(value(minute)),
+          reportedBetween: (start, end) =>
+            physics.reportedBetween(
+              name,
+              start,
+              end,
+              value,
+              field === 'provisionedConcurrencySpilloverInvocations' ? 'other' : 'invocations',
+            ),
+        });
+      }
     }
   }
   return list;

@@ -1,44 +1,127 @@
 /**
- * The state of a simulated AWS account: its Lambda functions as the Lambda API describes them, and the traffic
- * behind their CloudWatch metrics. The simulator answers API calls from it and changes it as AWS would
- * (reserved concurrency, updates, published versions).
+ * The state of a simulated AWS account: its Lambda functions as the Lambda API describes them, and the demand
+ * behind their CloudWatch metrics (who calls each function, how much and how: see traffic-shape.ts); what Lambda
+ * publishes is derived from both (lambda-physics.ts). The simulator answers API calls from it and changes it as
+ * AWS would (reserved concurrency, event source mappings, updates, published versions), recording each change
+ * with its time so that the metrics follow it from then on.
  */
+import type { ShapeTerm } from './traffic-shape';
 
-/** A per-minute value: constant, or by minute (epoch milliseconds of the minute's start). */
-export type MinuteValue = number | ((minute: number) => number);
+/** How a function's own loop travels back to it; Lambda's loop detection sees only SQS, SNS, S3 and Lambda. */
+export type LoopTransport = 'sqs' | 'sns' | 's3' | 'lambda' | 'dynamodb' | 'kinesis' | 'eventbridge' | 'api';
 
-/** Traffic through one alias or version, reported under the `Resource` dimension (`name:qualifier`). */
-export interface QualifierTraffic {
-  /** Invocations a minute through this qualifier, spillover included. */
-  readonly invocations: MinuteValue;
-  /** Peak concurrent executions a minute. */
-  readonly concurrency: MinuteValue;
-  /** Invocations a minute served on standard concurrency because every provisioned environment was busy. */
-  readonly spillover?: MinuteValue;
+/** Every loop transport. */
+export const LOOP_TRANSPORTS: readonly LoopTransport[] = [
+  'sqs',
+  'sns',
+  's3',
+  'lambda',
+  'dynamodb',
+  'kinesis',
+  'eventbridge',
+  'api',
+];
+
+/** The transports whose loops Lambda's recursive loop detection stops (when the function is set to Terminate). */
+export const DETECTED_LOOP_TRANSPORTS: readonly LoopTransport[] = ['sqs', 'sns', 's3', 'lambda'];
+
+/** Transports that invoke asynchronously: events a throttled-to-0 function cannot run are dropped. */
+export const ASYNC_LOOP_TRANSPORTS: readonly LoopTransport[] = ['sns', 's3', 'eventbridge'];
+
+/** What one request costs and how its demand varies: a shape and how long each invocation runs. */
+export interface TrafficProfile {
+  /** Shape terms giving requests a minute (see traffic-shape.ts). */
+  readonly shape: readonly ShapeTerm[];
+  /** Mean duration of one invocation: concurrency demand = rate × duration / 60. */
+  readonly durationSeconds: number;
+  /**
+   * Peak concurrency within a minute over its average (ConcurrentExecutions is a Maximum).
+   * @default 1
+   */
+  readonly peakToAverage?: number;
+  /**
+   * Share of invocations that fail (the Errors metric).
+   * @default 0
+   */
+  readonly errorShare?: number;
 }
 
-/** What the function's CloudWatch metrics show; the region-level series are the sums of these. */
+/** Who calls a function, how much, and how. */
 export interface FunctionTraffic {
-  /** Invocations a minute, every version and alias together (throttled requests are not invocations). */
-  readonly invocations: MinuteValue;
-  /** Peak concurrent executions a minute. */
-  readonly concurrency: MinuteValue;
-  /** Throttled requests a minute; a function never throttled has no Throttles series. */
-  readonly throttles?: MinuteValue;
-  /** Recursive invocations Lambda's loop detection dropped a minute. */
-  readonly recursiveInvocationsDropped?: MinuteValue;
-  /** Part of the traffic above that went through aliases or versions; the rest called the function unqualified. */
-  readonly qualifiers?: Readonly<Record<string, QualifierTraffic>>;
+  /** The function's own profile, or the name of one shared in `SimAccountModel.profiles`. */
+  readonly profile: TrafficProfile | string;
+  /**
+   * Multiplies the profile's rates (a shared profile is a class of functions alike but for volume).
+   * @default 1
+   */
+  readonly weight?: number;
+  /** Share (0-1) of requests that name an alias or version; the rest call the unqualified name ($LATEST). */
+  readonly qualifierShares?: Readonly<Record<string, number>>;
+  /**
+   * Share (0-1) of the function's own requests invoked asynchronously (dropped, not run, while throttled to 0).
+   * @default 0
+   */
+  readonly asyncShare?: number;
+  /** How the function's loop (runaway and loop terms) travels back to it. */
+  readonly loopTransport?: LoopTransport;
+}
+
+/** One change to a setting during the simulation: in force for the minute that contains `at` and later ones. */
+export interface SettingChange<T> {
+  /** Epoch milliseconds of the change. */
+  readonly at: number;
+  readonly before: T;
+  readonly after: T;
+}
+
+/** An event source mapping: a poller that invokes the function with records from a queue or stream. */
+export interface SimEventSourceMapping {
+  readonly uuid: string;
+  readonly eventSourceArn: string;
+  /** The alias or version the mapping invokes; unqualified when absent. */
+  readonly qualifier?: string;
+  /** Share (0-1) of the function's own requests that arrive through this mapping. */
+  readonly share: number;
+  /** Whether the function's loop runs through this mapping (its loop stops while the mapping is off). */
+  readonly carriesLoop?: boolean;
+  readonly batchSize: number;
+  /** Enabled, Enabling, Disabled or Disabling, as last set. */
+  state: string;
+  /** Epoch milliseconds of the last state change. */
+  lastModified: number;
+  /** Enabled=true/false changes made during the simulation. */
+  readonly enabledChanges: SettingChange<boolean>[];
+}
+
+/** Application Auto Scaling target tracking on a provisioned concurrency config. */
+export interface SimProvisionedAutoScaling {
+  /** Target of ProvisionedConcurrencyUtilization (0-1). */
+  readonly targetUtilization: number;
+  readonly minimum: number;
+  readonly maximum: number;
+  /**
+   * Minutes between a rise in demand and the allocation that follows it.
+   * @default 3
+   */
+  readonly lagMinutes?: number;
+  /**
+   * Minutes of lower demand before the allocation shrinks.
+   * @default 15
+   */
+  readonly scaleInMinutes?: number;
 }
 
 /** A provisioned concurrency config on an alias or version. */
 export interface SimProvisionedConfig {
   readonly qualifier: string;
   readonly requested: number;
+  /** Allocated units; with auto scaling, the allocation when the simulation starts (it then follows demand). */
   readonly allocated: number;
   /** IN_PROGRESS, READY or FAILED. */
   readonly status: string;
   readonly statusReason?: string;
+  /** Target tracking that moves the allocation with demand, a few minutes late. */
+  readonly autoScaling?: SimProvisionedAutoScaling;
 }
 
 /** An alias and its routing. */
@@ -81,8 +164,10 @@ export interface SimFunction {
     readonly subnetIds: readonly string[];
     readonly securityGroupIds: readonly string[];
   };
-  /** The function's own reserved concurrency; undefined when none is set (0 = throttled). */
+  /** The function's own reserved concurrency now; undefined when none is set (0 = throttled). */
   reservedConcurrency?: number;
+  /** Reserved concurrency changes made during the simulation, oldest first (the metrics follow them). */
+  readonly reservedChanges: SettingChange<number | undefined>[];
   tags: Record<string, string>;
   /** Allow or Terminate (Lambda's default). */
   recursiveLoop: string;
@@ -92,7 +177,9 @@ export interface SimFunction {
   provisioned: SimProvisionedConfig[];
   /** Resource-based policy statements; none means no other service or account may invoke it. */
   policy: SimPolicyStatement[];
-  readonly traffic: FunctionTraffic;
+  eventSourceMappings: SimEventSourceMapping[];
+  /** Who calls the function and how; no traffic means nobody does (no metric series at all). */
+  readonly traffic?: FunctionTraffic;
 }
 
 /** A whole simulated account in one region. */
@@ -105,15 +192,42 @@ export interface SimAccountModel {
   readonly historyMinutes: number;
   /** AccountLimit.ConcurrentExecutions. */
   readonly concurrencyLimit: number;
-  /** Unreserved concurrency the account must keep (100 on accounts with the default quotas). */
+  /** Unreserved concurrency the account must keep (100 normally; the whole limit on accounts limited to 10 or 50). */
   readonly minimumUnreserved: number;
+  /** Traffic profiles shared by name (a class of functions alike but for volume). */
+  readonly profiles?: Readonly<Record<string, TrafficProfile>>;
   readonly functions: SimFunction[];
 }
 
-/** The value of `value` in the minute starting at `minute`. */
-export function valueIn(value: MinuteValue | undefined, minute: number): number {
-  if (value === undefined) return 0;
-  return typeof value === 'number' ? value : value(minute);
+/**
+ * Metric history every account holds: nine days (a scanner may read eight days of hourly history), the longest
+ * lookback window a scan uses (15 minutes) and CloudWatch's three-minute delivery delay.
+ */
+export const DEFAULT_HISTORY_MINUTES = 9 * 24 * 60 + 15 + 3;
+
+/** The unreserved concurrency an account must keep: 100, or the whole limit on accounts limited below that. */
+export function minimumUnreservedFor(concurrencyLimit: number): number {
+  return Math.min(100, concurrencyLimit);
+}
+
+/** The profile `traffic` uses, looked up by name where it is shared; undefined when the name is unknown. */
+export function profileOf(
+  account: Pick<SimAccountModel, 'profiles'>,
+  traffic: FunctionTraffic,
+): TrafficProfile | undefined {
+  return typeof traffic.profile === 'string' ? account.profiles?.[traffic.profile] : traffic.profile;
+}
+
+/** The value a setting had in the minute starting at `minute`, given its value now and its changes. */
+export function settingIn<T>(current: T, changes: readonly SettingChange<T>[], minute: number): T {
+  if (changes.length === 0) return current;
+  let value = changes[0]?.before as T;
+  for (const change of changes) {
+    // A change applies from the minute that contains it: that minute cannot have been published yet.
+    if (Math.floor(change.at / 60_000) * 60_000 <= minute) value = change.after;
+    else break;
+  }
+  return value;
 }
 
 /** The function's ARN, optionally qualified with a version or alias. */

@@ -1,15 +1,18 @@
 /**
  * Simulated accounts to scan: quiet ones of any size, and troubled ones with chosen problems from AWS's guide
  * "Troubleshoot invocation issues in Lambda". Every value is derived from a seed, so an account is the same each
- * time it is generated; per-function traffic adds up to the region-level metrics (see account-metrics.ts).
+ * time it is generated. Traffic is described as demand (shape terms, see traffic-shape.ts) and everything
+ * Lambda publishes is derived from it by the account's physics (lambda-physics.ts): the hog's victims throttle
+ * because the hog exhausts the unreserved pool, the alias spills over because its provisioned concurrency is too
+ * small, the SQS loop is cut by Lambda's loop detection and the DynamoDB-stream loop is not.
  */
 import type { FindingKind } from '../functions/scanner/model';
 import {
-  valueIn,
-  type FunctionTraffic,
-  type MinuteValue,
+  DEFAULT_HISTORY_MINUTES,
+  minimumUnreservedFor,
   type SimAccountModel,
   type SimFunction,
+  type TrafficProfile,
 } from './account-model';
 import { between, seededRandom } from './random';
 
@@ -74,18 +77,58 @@ export interface AccountOptions {
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
-/** Metric history each account holds: a day's baseline, the window, and slack for CloudWatch's delay. */
-const HISTORY_MINUTES = 26 * 60;
 /** Share of a quiet account's functions invoked at all. */
 const ACTIVE_SHARE = 0.1;
-/** How long before `observedAt` the troubled account's problems began. */
-const TROUBLE_MINUTES = 30;
+/** How long before `observedAt` the troubled account's problems began, as a shape time. */
+const TROUBLE_START = '-30m';
 
 const TEAMS = ['billing', 'catalog', 'checkout', 'identity', 'search', 'shipping', 'analytics', 'media'];
 const ROLES = ['api', 'worker', 'consumer', 'cron', 'exporter', 'webhook', 'indexer', 'sync'];
 const RUNTIMES = ['nodejs22.x', 'nodejs20.x', 'python3.13', 'python3.12', 'java21', 'provided.al2023'];
 
-/** An account in which nothing is wrong: `functionCount` functions, a tenth of them serving steady traffic. */
+/**
+ * The traffic profiles a quiet fleet shares (rates per unit of weight; a member's weight is its peak requests a
+ * minute). Each has a daily and a weekly rhythm, so a region-level hour looks like the same hour a day or a week
+ * earlier.
+ */
+export const QUIET_PROFILES: Readonly<Record<string, TrafficProfile>> = {
+  'office-hours': {
+    shape: [
+      { kind: 'daily', peakPerMinute: 1, peakHour: 14, troughFactor: 0.1, weekendFactor: 0.35 },
+      { kind: 'noise', amplitude: 0.1 },
+    ],
+    durationSeconds: 0.25,
+    peakToAverage: 1.5,
+  },
+  background: {
+    shape: [
+      { kind: 'daily', peakPerMinute: 1, peakHour: 10, troughFactor: 0.6, weekendFactor: 0.8 },
+      { kind: 'noise', amplitude: 0.2 },
+    ],
+    durationSeconds: 1.5,
+    peakToAverage: 1.3,
+  },
+  nightly: {
+    shape: [{ kind: 'window', perMinute: 1, start: '02:00', end: '02:45', rampMinutes: 5 }],
+    durationSeconds: 20,
+    peakToAverage: 1.2,
+  },
+  weekly: {
+    shape: [{ kind: 'weekly', perMinute: 1, day: 'mon', start: '06:00', end: '07:00', rampMinutes: 10 }],
+    durationSeconds: 10,
+    peakToAverage: 1.2,
+  },
+  'provisioned-api': {
+    shape: [
+      { kind: 'daily', peakPerMinute: 1, peakHour: 13, troughFactor: 0.2, weekendFactor: 0.5 },
+      { kind: 'noise', amplitude: 0.1 },
+    ],
+    durationSeconds: 0.1,
+    peakToAverage: 1.5,
+  },
+};
+
+/** An account in which nothing is wrong: `functionCount` functions, a tenth of them with daily and weekly traffic. */
 export function quietAccount(functionCount: number, options: AccountOptions = {}): SimAccountModel {
   return account(functionCount, [], options);
 }
@@ -122,27 +165,19 @@ function account(
     accountId,
     region,
     observedAt,
-    historyMinutes: HISTORY_MINUTES,
+    historyMinutes: DEFAULT_HISTORY_MINUTES,
     concurrencyLimit,
-    minimumUnreserved: 100,
+    minimumUnreserved: minimumUnreservedFor(concurrencyLimit),
+    profiles: QUIET_PROFILES,
     functions: [...staged, ...quiet],
   };
 }
 
 /** What staging a problem needs to know, and helpers that keep every staged function alike. */
 class Stage {
-  readonly troubleStart: number;
-
   constructor(
     readonly account: Pick<SimAccountModel, 'accountId' | 'region' | 'observedAt' | 'concurrencyLimit'>,
-  ) {
-    this.troubleStart = account.observedAt - TROUBLE_MINUTES * MINUTE_MS;
-  }
-
-  /** `before` until the trouble began, `during` from then on. */
-  shift(before: number, during: number): MinuteValue {
-    return (minute) => (minute < this.troubleStart ? before : during);
-  }
+  ) {}
 
   /** Epoch milliseconds `minutes` before the account is observed. */
   minutesAgo(minutes: number): number {
@@ -153,7 +188,12 @@ class Stage {
     return { vpcId: 'vpc-0a1b2c3d', subnetIds: [subnet], securityGroupIds: ['sg-0123456789abcdef0'] };
   }
 
-  fn(name: string, overrides: Partial<SimFunction> & { traffic: FunctionTraffic }): SimFunction {
+  /** An ARN in this account and region of `service` for `resource`. */
+  arn(service: string, resource: string): string {
+    return `arn:aws:${service}:${this.account.region}:${this.account.accountId}:${resource}`;
+  }
+
+  fn(name: string, overrides: Partial<SimFunction>): SimFunction {
     return {
       name,
       runtime: 'nodejs22.x',
@@ -168,12 +208,20 @@ class Stage {
       aliases: [],
       provisioned: [],
       policy: [],
+      eventSourceMappings: [],
+      reservedChanges: [],
       ...overrides,
     };
   }
 }
 
-const IDLE: FunctionTraffic = { invocations: 0, concurrency: 0 };
+/** A weekday curve peaking mid-afternoon, the shape of most request-driven staged functions. */
+function businessDay(peakPerMinute: number, noise = 0.05) {
+  return [
+    { kind: 'daily', peakPerMinute, peakHour: 13, troughFactor: 0.25, weekendFactor: 0.6 } as const,
+    { kind: 'noise', amplitude: noise } as const,
+  ];
+}
 
 const STAGING: Readonly<Record<Problem, (stage: Stage) => SimFunction[]>> = {
   'stuck-pending-create': (stage) => [
@@ -189,16 +237,16 @@ const STAGING: Readonly<Record<Problem, (stage: Stage) => SimFunction[]>> = {
           principal: { AWS: 'arn:aws:iam::111122223333:root' },
         },
       ],
-      traffic: IDLE,
     }),
   ],
   'stuck-pending-update': (stage) => [
+    // While an update is in progress the function keeps serving with its old configuration.
     stage.fn('vpc-migrator', {
       lastModified: stage.minutesAgo(20),
       lastUpdateStatus: 'InProgress',
       lastUpdateStatusReason: 'The function is being updated.',
       vpc: stage.vpc('subnet-0bb22cc33dd44ee55'),
-      traffic: { invocations: 30, concurrency: 1 },
+      traffic: { profile: { shape: businessDay(40), durationSeconds: 2 } },
     }),
   ],
   'failed-kms': (stage) => [
@@ -208,11 +256,11 @@ const STAGING: Readonly<Record<Problem, (stage: Stage) => SimFunction[]>> = {
       stateReasonCode: 'KMSKeyAccessDenied',
       stateReason:
         "Lambda was unable to decrypt the environment variables because KMS access was denied. Please check the function's KMS key settings.",
-      kmsKeyArn: `arn:aws:kms:${stage.account.region}:${stage.account.accountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
-      traffic: IDLE,
+      kmsKeyArn: stage.arn('kms', 'key/1234abcd-12ab-34cd-56ef-1234567890ab'),
     }),
   ],
   'failed-efs': (stage) => [
+    // A failed update leaves the function Active on its previous configuration: it still runs.
     stage.fn('media-transcoder', {
       lastModified: stage.minutesAgo(35),
       lastUpdateStatus: 'Failed',
@@ -222,11 +270,11 @@ const STAGING: Readonly<Record<Problem, (stage: Stage) => SimFunction[]>> = {
       vpc: stage.vpc('subnet-0cc33dd44ee55ff66'),
       fileSystems: [
         {
-          arn: `arn:aws:elasticfilesystem:${stage.account.region}:${stage.account.accountId}:access-point/fsap-015cxmplb72b405fd`,
+          arn: stage.arn('elasticfilesystem', 'access-point/fsap-015cxmplb72b405fd'),
           localMountPath: '/mnt/media',
         },
       ],
-      traffic: { invocations: 12, concurrency: 2 },
+      traffic: { profile: { shape: businessDay(12, 0.2), durationSeconds: 10 } },
     }),
   ],
   'failed-vpc': (stage) => [
@@ -236,12 +284,13 @@ const STAGING: Readonly<Record<Problem, (stage: Stage) => SimFunction[]>> = {
       stateReasonCode: 'SubnetOutOfIPAddresses',
       stateReason: 'All subnets in the function configuration have run out of free IP addresses.',
       vpc: stage.vpc('subnet-0dd44ee55ff66aa77'),
-      traffic: IDLE,
     }),
   ],
   'concurrency-hog': (stage) => {
-    // Enough to be a hog (hogShare 0.8 of the limit); with the fleet's tenth it leaves others too little.
-    const hogPeak = Math.round(stage.account.concurrencyLimit * 0.84);
+    // Uploads pour in: the resizer asks for a quarter more concurrency than the whole account has, takes most of
+    // the unreserved pool and leaves every other pooled function throttled in proportion.
+    const hogDemand = 1.25 * stage.account.concurrencyLimit;
+    const durationSeconds = 3;
     return [
       stage.fn('image-resizer', {
         memorySize: 2048,
@@ -253,79 +302,147 @@ const STAGING: Readonly<Record<Problem, (stage: Stage) => SimFunction[]>> = {
             condition: { StringEquals: { 'AWS:SourceAccount': stage.account.accountId } },
           },
         ],
-        traffic: { invocations: stage.shift(2_000, 8_000), concurrency: stage.shift(40, hogPeak) },
+        traffic: {
+          profile: {
+            shape: [
+              ...businessDay(2_000),
+              {
+                kind: 'burst',
+                perMinute: (hogDemand * 60) / durationSeconds,
+                from: TROUBLE_START,
+                until: '+1d',
+                rampMinutes: 2,
+              },
+            ],
+            durationSeconds,
+          },
+          asyncShare: 1,
+        },
       }),
-      ...HOG_VICTIMS.map((name, index) =>
-        stage.fn(name, {
-          traffic: { invocations: 400, concurrency: 5, throttles: stage.shift(0, 10 * (index + 1)) },
-        }),
+      ...HOG_VICTIMS.map((name) =>
+        stage.fn(name, { traffic: { profile: { shape: businessDay(400), durationSeconds: 0.75 } } }),
       ),
     ];
   },
   'recursion-dropped': (stage) => [
-    // An SQS-triggered function that sends to its own queue: Lambda stops the loop and counts the drops.
+    // An SQS consumer that sends to its own queue: Lambda's loop detection cuts each chain and counts the drops.
     stage.fn('order-notifier', {
+      eventSourceMappings: [
+        {
+          uuid: 'a1b2c3d4-0001-4000-8000-000000000001',
+          eventSourceArn: stage.arn('sqs', 'order-events'),
+          share: 1,
+          carriesLoop: true,
+          batchSize: 10,
+          state: 'Enabled',
+          lastModified: stage.minutesAgo(90 * 24 * 60),
+          enabledChanges: [],
+        },
+      ],
       traffic: {
-        invocations: stage.shift(300, 320),
-        concurrency: 4,
-        recursiveInvocationsDropped: stage.shift(0, 20),
+        profile: {
+          shape: [...businessDay(300), { kind: 'loop', from: TROUBLE_START, perMinute: 320 }],
+          durationSeconds: 0.5,
+        },
+        loopTransport: 'sqs',
       },
     }),
   ],
-  'runaway-loop': (stage) => {
+  'runaway-loop': (stage) => [
     // A DynamoDB-stream handler that writes back to its own table: Lambda's loop detection does not see it.
-    const climbing =
-      (perMinute: number, step: number): MinuteValue =>
-      (minute) =>
-        minute < stage.troubleStart
-          ? perMinute
-          : Math.round(perMinute * 15 + step * ((minute - stage.troubleStart) / MINUTE_MS));
-    return [
-      stage.fn('stream-processor', {
-        traffic: { invocations: climbing(20, 900), concurrency: climbing(1, 2) },
-      }),
-    ];
-  },
-  'pc-spillover': (stage) => {
-    const live = stage.shift(3_000, 7_200);
-    const unqualified = 1_200;
-    return [
-      stage.fn('quote-api', {
-        versions: ['1', '2', '3', '4', '5', '6', '7', '8'],
-        aliases: [{ name: 'live', functionVersion: '7', additionalVersionWeights: { '8': 0.1 } }],
-        provisioned: [{ qualifier: 'live', requested: 10, allocated: 10, status: 'READY' }],
-        policy: [
-          {
-            sid: 'api-gateway',
-            principal: { Service: 'apigateway.amazonaws.com' },
-            condition: {
-              ArnLike: {
-                'AWS:SourceArn': `arn:aws:execute-api:${stage.account.region}:${stage.account.accountId}:a1b2c3d4e5/*/POST/quotes`,
-              },
+    stage.fn('stream-processor', {
+      eventSourceMappings: [
+        {
+          uuid: 'a1b2c3d4-0002-4000-8000-000000000002',
+          eventSourceArn: stage.arn('dynamodb', 'table/orders/stream/2029-10-01T00:00:00.000'),
+          share: 1,
+          carriesLoop: true,
+          batchSize: 100,
+          state: 'Enabled',
+          lastModified: stage.minutesAgo(90 * 24 * 60),
+          enabledChanges: [],
+        },
+      ],
+      traffic: {
+        profile: {
+          shape: [
+            { kind: 'steady', perMinute: 20 },
+            { kind: 'noise', amplitude: 0.1 },
+            {
+              kind: 'runaway',
+              from: TROUBLE_START,
+              startPerMinute: 300,
+              factorPerMinute: 1.15,
+              ceilingPerMinute: 60_000,
+            },
+          ],
+          durationSeconds: 0.3,
+        },
+        loopTransport: 'dynamodb',
+      },
+    }),
+  ],
+  'pc-spillover': (stage) => [
+    // Ten provisioned units serve 6,000 requests a minute at 100 ms; the alias's traffic doubled half an hour ago.
+    stage.fn('quote-api', {
+      versions: ['1', '2', '3', '4', '5', '6', '7', '8'],
+      aliases: [{ name: 'live', functionVersion: '7', additionalVersionWeights: { '8': 0.1 } }],
+      provisioned: [{ qualifier: 'live', requested: 10, allocated: 10, status: 'READY' }],
+      policy: [
+        {
+          sid: 'api-gateway',
+          principal: { Service: 'apigateway.amazonaws.com' },
+          condition: {
+            ArnLike: {
+              'AWS:SourceArn': stage.arn('execute-api', 'a1b2c3d4e5/*/POST/quotes'),
             },
           },
-        ],
-        traffic: {
-          invocations: (minute) => valueIn(live, minute) + unqualified,
-          concurrency: stage.shift(9, 17),
-          qualifiers: {
-            live: { invocations: live, concurrency: stage.shift(6, 14), spillover: stage.shift(0, 40) },
-          },
         },
-      }),
-    ];
-  },
+      ],
+      traffic: {
+        profile: {
+          shape: [
+            { kind: 'steady', perMinute: 4_200 },
+            { kind: 'burst', perMinute: 4_200, from: TROUBLE_START, until: '+1d', rampMinutes: 1 },
+            { kind: 'noise', amplitude: 0.02 },
+          ],
+          durationSeconds: 0.1,
+        },
+        qualifierShares: { live: 0.85 },
+      },
+    }),
+  ],
 };
 
-/** One function of a quiet fleet: most idle, a tenth serving steady traffic, a few behind a provisioned alias. */
+/** The quiet profiles and how often each is drawn for an active quiet function. */
+const QUIET_MIX: readonly [string, number][] = [
+  ['office-hours', 0.5],
+  ['background', 0.25],
+  ['nightly', 0.1],
+  ['weekly', 0.05],
+  ['provisioned-api', 0.1],
+];
+
+function drawProfile(random: () => number): string {
+  let draw = random();
+  for (const [name, share] of QUIET_MIX) {
+    if (draw < share) return name;
+    draw -= share;
+  }
+  return 'office-hours';
+}
+
+/** One function of a quiet fleet: most idle, a tenth with daily or weekly traffic, a few behind a provisioned alias. */
 function quietFunction(index: number, random: () => number, stage: Stage): SimFunction {
   const team = TEAMS[index % TEAMS.length] ?? 'platform';
   const role = ROLES[Math.floor(index / TEAMS.length) % ROLES.length] ?? 'worker';
   const name = `${team}-${role}-${String(index).padStart(5, '0')}`;
   const active = random() < ACTIVE_SHARE;
-  const invocations = active ? Math.round(between(random, 1, 40)) : 0;
+  const profile = active ? drawProfile(random) : undefined;
+  // Peak requests a minute, from a tenth to forty, most of them small.
+  const weight = active ? 10 ** between(random, -1, 1.6) : 0;
   const recentlyDeployed = random() < 0.01;
-  const provisioned = active && random() < 0.1;
+  const provisioned = profile === 'provisioned-api';
   const inVpc = random() < 0.2;
   return stage.fn(name, {
     runtime: RUNTIMES[Math.floor(random() * RUNTIMES.length)] ?? 'nodejs22.x',
@@ -335,9 +452,7 @@ function quietFunction(index: number, random: () => number, stage: Stage): SimFu
       : stage.account.observedAt - Math.round(between(random, 1, 400)) * DAY_MS,
     tags: { team },
     ...(inVpc ? { vpc: stage.vpc(`subnet-0${(index % 3) + 1}f00d${team.length}`) } : {}),
-    ...(random() < 0.05
-      ? { kmsKeyArn: `arn:aws:kms:${stage.account.region}:${stage.account.accountId}:key/${team}-env` }
-      : {}),
+    ...(random() < 0.05 ? { kmsKeyArn: stage.arn('kms', `key/${team}-env`) } : {}),
     ...(provisioned
       ? {
           versions: ['1', '2', '3'],
@@ -351,18 +466,18 @@ function quietFunction(index: number, random: () => number, stage: Stage): SimFu
             {
               sid: 'events',
               principal: { Service: 'events.amazonaws.com' },
-              condition: {
-                ArnLike: {
-                  'AWS:SourceArn': `arn:aws:events:${stage.account.region}:${stage.account.accountId}:rule/${name}`,
-                },
-              },
+              condition: { ArnLike: { 'AWS:SourceArn': stage.arn('events', `rule/${name}`) } },
             },
           ]
         : [],
-    traffic: {
-      invocations,
-      concurrency: invocations > 0 ? 1 : 0,
-      ...(provisioned ? { qualifiers: { live: { invocations, concurrency: 1 } } } : {}),
-    },
+    ...(profile !== undefined
+      ? {
+          traffic: {
+            profile,
+            weight,
+            ...(provisioned ? { qualifierShares: { live: 0.95 } } : {}),
+          },
+        }
+      : {}),
   });
 }

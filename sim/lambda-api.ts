@@ -6,17 +6,46 @@
 import {
   InvalidParameterValueException,
   ResourceConflictException,
+  ResourceInUseException,
   ResourceNotFoundException,
   type AliasConfiguration,
+  type EventSourceMappingConfiguration,
   type FunctionConfiguration,
   type GetAccountSettingsCommandOutput,
   type GetFunctionCommandOutput,
   type ProvisionedConcurrencyConfigListItem,
 } from '@aws-sdk/client-lambda';
-import { functionArn, lambdaTimestamp, type SimAccountModel, type SimFunction } from './account-model';
+import {
+  functionArn,
+  lambdaTimestamp,
+  type SimAccountModel,
+  type SimEventSourceMapping,
+  type SimFunction,
+  type SimProvisionedConfig,
+} from './account-model';
 
 /** ListFunctions, ListAliases and ListProvisionedConcurrencyConfigs return at most this many items a page. */
 export const PAGE_SIZE = 50;
+
+/** ListEventSourceMappings returns at most this many mappings a page, whatever MaxItems asks. */
+export const MAPPING_PAGE_SIZE = 100;
+
+/** How long an event source mapping stays Enabling or Disabling before it is Enabled or Disabled. */
+export const MAPPING_TRANSITION_MS = 30_000;
+
+/**
+ * What the API tells the rest of the simulation: a setting changed at a time (so the metrics follow it), and how
+ * many provisioned units a config holds at a time (auto scaling moves them).
+ */
+export interface LambdaApiHooks {
+  settingChanged(fn: SimFunction, at: number): void;
+  allocatedAt(fn: SimFunction, config: SimProvisionedConfig, at: number): number;
+}
+
+const NO_HOOKS: LambdaApiHooks = {
+  settingChanged: () => undefined,
+  allocatedAt: (_fn, config) => config.allocated,
+};
 
 /**
  * Minutes after which a call that changes a Pending function cancels its creation and moves it to Failed, as
@@ -64,8 +93,9 @@ function page<T>(
   keyOf: (item: T) => string,
   marker: string | undefined,
   maxItems: unknown,
+  pageSize = PAGE_SIZE,
 ): { items: T[]; nextMarker?: string } {
-  const size = Math.min(PAGE_SIZE, typeof maxItems === 'number' && maxItems > 0 ? maxItems : PAGE_SIZE);
+  const size = Math.min(pageSize, typeof maxItems === 'number' && maxItems > 0 ? maxItems : pageSize);
   const sorted = inKeyOrder(items, keyOf);
   let startAt = 0;
   if (marker !== undefined) {
@@ -83,7 +113,10 @@ function page<T>(
 
 /** Answers Lambda API requests from the account's state, changing it where the operation does. */
 export class LambdaApi {
-  constructor(private readonly account: SimAccountModel) {}
+  constructor(
+    private readonly account: SimAccountModel,
+    private readonly hooks: LambdaApiHooks = NO_HOOKS,
+  ) {}
 
   /** Whether `operation` is answered here. */
   handles(operation: string): boolean {
@@ -151,7 +184,7 @@ export class LambdaApi {
         ? {}
         : { ReservedConcurrentExecutions: fn.reservedConcurrency };
     },
-    PutFunctionConcurrency: (input) => {
+    PutFunctionConcurrency: (input, now) => {
       const fn = this.find(input);
       const wanted = input.ReservedConcurrentExecutions;
       if (typeof wanted !== 'number' || !Number.isInteger(wanted) || wanted < 0) {
@@ -161,19 +194,29 @@ export class LambdaApi {
         .filter((other) => other !== fn)
         .reduce((total, other) => total + (other.reservedConcurrency ?? 0), 0);
       const unreservedAfter = this.account.concurrencyLimit - reservedByOthers - wanted;
-      if (unreservedAfter < this.account.minimumUnreserved) {
+      // Lowering a reservation never takes concurrency from the pool, so it is allowed even on an account
+      // already below its minimum (one whose limit was lowered).
+      const lowering = fn.reservedConcurrency !== undefined && wanted <= fn.reservedConcurrency;
+      if (unreservedAfter < this.account.minimumUnreserved && !lowering) {
         throw invalid(
           `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${this.account.minimumUnreserved}].`,
         );
       }
-      fn.reservedConcurrency = wanted;
+      const provisioned = fn.provisioned.reduce((total, config) => total + config.requested, 0);
+      if (wanted < provisioned) {
+        // AWS refuses this; we found no record of its exact text, so this wording is ours.
+        throw invalid(
+          `Specified ReservedConcurrentExecutions for function is less than the function's total provisioned concurrency [${provisioned}].`,
+        );
+      }
+      this.changeReserved(fn, wanted, now);
       return { ReservedConcurrentExecutions: wanted };
     },
-    DeleteFunctionConcurrency: (input) => {
-      this.find(input).reservedConcurrency = undefined;
+    DeleteFunctionConcurrency: (input, now) => {
+      this.changeReserved(this.find(input), undefined, now);
       return {};
     },
-    ListProvisionedConcurrencyConfigs: (input) => {
+    ListProvisionedConcurrencyConfigs: (input, now) => {
       const fn = this.find(input);
       const { items, nextMarker } = page(
         fn.provisioned,
@@ -181,16 +224,74 @@ export class LambdaApi {
         text(input, 'Marker'),
         input.MaxItems,
       );
-      const configs: ProvisionedConcurrencyConfigListItem[] = items.map((config) => ({
-        FunctionArn: functionArn(this.account, fn.name, config.qualifier),
-        RequestedProvisionedConcurrentExecutions: config.requested,
-        AllocatedProvisionedConcurrentExecutions: config.allocated,
-        AvailableProvisionedConcurrentExecutions: config.allocated,
-        Status: config.status as ProvisionedConcurrencyConfigListItem['Status'],
-        ...(config.statusReason !== undefined ? { StatusReason: config.statusReason } : {}),
-        LastModified: new Date(fn.lastModified).toISOString(),
-      }));
+      const configs: ProvisionedConcurrencyConfigListItem[] = items.map((config) => {
+        const allocated = this.hooks.allocatedAt(fn, config, now);
+        return {
+          FunctionArn: functionArn(this.account, fn.name, config.qualifier),
+          RequestedProvisionedConcurrentExecutions: config.autoScaling ? allocated : config.requested,
+          AllocatedProvisionedConcurrentExecutions: allocated,
+          AvailableProvisionedConcurrentExecutions: config.status === 'READY' ? allocated : 0,
+          Status: config.status as ProvisionedConcurrencyConfigListItem['Status'],
+          ...(config.statusReason !== undefined ? { StatusReason: config.statusReason } : {}),
+          LastModified: new Date(fn.lastModified).toISOString(),
+        };
+      });
       return { ProvisionedConcurrencyConfigs: configs, NextMarker: nextMarker };
+    },
+    ListEventSourceMappings: (input, now) => {
+      const functionName = text(input, 'FunctionName');
+      const sourceArn = text(input, 'EventSourceArn');
+      let owners = this.account.functions;
+      let qualifier: string | undefined;
+      if (functionName !== undefined) {
+        const { fn, qualifier: named } = this.locate(functionName);
+        owners = [fn];
+        qualifier = named;
+      }
+      // A qualified FunctionName lists the mappings that invoke that qualifier; an unqualified one lists all
+      // of the function's mappings (AWS's documents do not say; this is what the console shows).
+      const mappings = owners.flatMap((fn) =>
+        fn.eventSourceMappings
+          .filter((mapping) => qualifier === undefined || mapping.qualifier === qualifier)
+          .filter((mapping) => sourceArn === undefined || mapping.eventSourceArn === sourceArn)
+          .map((mapping) => ({ fn, mapping })),
+      );
+      const { items, nextMarker } = page(
+        mappings,
+        ({ mapping }) => mapping.uuid,
+        text(input, 'Marker'),
+        input.MaxItems,
+        MAPPING_PAGE_SIZE,
+      );
+      return {
+        EventSourceMappings: items.map(({ fn, mapping }) => this.mappingConfiguration(fn, mapping, now)),
+        NextMarker: nextMarker,
+      };
+    },
+    GetEventSourceMapping: (input, now) => {
+      const { fn, mapping } = this.findMapping(input);
+      return this.mappingConfiguration(fn, mapping, now);
+    },
+    UpdateEventSourceMapping: (input, now) => {
+      const { fn, mapping } = this.findMapping(input);
+      this.settle(mapping, now);
+      if (mapping.state === 'Enabling' || mapping.state === 'Disabling') {
+        throw new ResourceInUseException({
+          message: `The event source mapping ${mapping.uuid} is ${mapping.state}; try again when it is done.`,
+          Type: 'User',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      if (typeof input.Enabled === 'boolean') {
+        const enabled = mapping.state === 'Enabled';
+        if (input.Enabled !== enabled) {
+          mapping.enabledChanges.push({ at: now, before: enabled, after: input.Enabled });
+          mapping.state = input.Enabled ? 'Enabling' : 'Disabling';
+          mapping.lastModified = now;
+          this.hooks.settingChanged(fn, now);
+        }
+      }
+      return this.mappingConfiguration(fn, mapping, now);
     },
     ListAliases: (input) => {
       const fn = this.find(input);
@@ -260,6 +361,11 @@ export class LambdaApi {
   private find(input: Input): SimFunction {
     const given = text(input, 'FunctionName');
     if (!given) throw invalid('FunctionName is required.');
+    return this.locate(given, text(input, 'Qualifier')).fn;
+  }
+
+  /** The function and qualifier a name, ARN or partial ARN gives. */
+  private locate(given: string, qualifierParameter?: string): { fn: SimFunction; qualifier?: string } {
     const parts = given.split(':');
     // A name, `name:qualifier`, `123456789012:function:name[:qualifier]` or a full ARN.
     const [name, qualifierInName] = given.startsWith('arn:')
@@ -267,7 +373,7 @@ export class LambdaApi {
       : parts.length >= 3
         ? [parts[2], parts[3]]
         : [parts[0], parts[1]];
-    const qualifier = qualifierInName ?? text(input, 'Qualifier');
+    const qualifier = qualifierInName ?? qualifierParameter;
     const fn = this.account.functions.find((candidate) => candidate.name === name);
     const knownQualifier =
       qualifier === undefined ||
@@ -277,7 +383,52 @@ export class LambdaApi {
     if (!fn || !knownQualifier) {
       throw notFound(`Function not found: ${functionArn(this.account, name ?? given, qualifier)}`);
     }
-    return fn;
+    return qualifier === undefined ? { fn } : { fn, qualifier };
+  }
+
+  private changeReserved(fn: SimFunction, value: number | undefined, now: number): void {
+    if (fn.reservedConcurrency === value) return;
+    fn.reservedChanges.push({ at: now, before: fn.reservedConcurrency, after: value });
+    fn.reservedConcurrency = value;
+    this.hooks.settingChanged(fn, now);
+  }
+
+  private findMapping(input: Input): { fn: SimFunction; mapping: SimEventSourceMapping } {
+    const uuid = text(input, 'UUID');
+    if (!uuid) throw invalid('UUID is required.');
+    for (const fn of this.account.functions) {
+      const mapping = fn.eventSourceMappings.find((candidate) => candidate.uuid === uuid);
+      if (mapping) return { fn, mapping };
+    }
+    throw notFound(
+      `The resource you requested does not exist. (Service: Lambda, Event source mapping: ${uuid})`,
+    );
+  }
+
+  /** Finishes a transition that has had its time: Enabling becomes Enabled, Disabling becomes Disabled. */
+  private settle(mapping: SimEventSourceMapping, now: number): void {
+    if (now - mapping.lastModified < MAPPING_TRANSITION_MS) return;
+    if (mapping.state === 'Enabling') mapping.state = 'Enabled';
+    if (mapping.state === 'Disabling') mapping.state = 'Disabled';
+  }
+
+  private mappingConfiguration(
+    fn: SimFunction,
+    mapping: SimEventSourceMapping,
+    now: number,
+  ): EventSourceMappingConfiguration {
+    this.settle(mapping, now);
+    return {
+      UUID: mapping.uuid,
+      EventSourceArn: mapping.eventSourceArn,
+      FunctionArn: functionArn(this.account, fn.name, mapping.qualifier),
+      State: mapping.state,
+      StateTransitionReason: 'USER_INITIATED',
+      LastModified: new Date(mapping.lastModified),
+      BatchSize: mapping.batchSize,
+      MaximumBatchingWindowInSeconds: 0,
+      LastProcessingResult: 'OK',
+    };
   }
 
   /**

@@ -2,9 +2,29 @@
  * CloudWatch's read side for Lambda metrics, answered from series held in memory: GetMetricData (MetricStat,
  * SEARCH and the Metrics Insights top-N the collector writes) and GetMetricStatistics, with the validation errors
  * AWS returns and a count of what AWS bills for each request.
+ *
+ * Like CloudWatch, it returns only periods that have datapoints: a series has none for a minute Lambda published
+ * nothing in (`valueAt` answers undefined), and a longer period (3600 s) gets a point only where some minute in
+ * it had one. Series held for a simulation go on as its clock does; `publishedUntil` hides minutes not yet
+ * delivered.
+ *
+ * Partial answers, off unless `limits` are given (what AWS documents, and what we assumed where it is silent):
+ * - GetMetricData returns at most 100,800 datapoints a call (or `MaxDatapoints`); the results then carry
+ *   `StatusCode: 'PartialData'` and the output a `NextToken` for the rest (API reference, MetricDataResult). How
+ *   results are split across pages is not documented: we fill pages in query order, the result that is cut
+ *   carries PartialData and continues on the next page under the same Id and Label, later results follow there.
+ *   Pages after the first are not billed again.
+ * - SEARCH returns at most 500 series (search expression syntax: "can return up to 500 time series"). AWS
+ *   documents no status for the cut; clients (Grafana's CloudWatch data source) read an operation-level message
+ *   with code `MaxMetricsExceeded` ("Maximum number of allowed metrics exceeded", the example the
+ *   GetMetricDataOutput reference gives): we add that to `Messages` and leave the results Complete.
+ * - A Metrics Insights query processes at most 10,000 metrics, "the first 10,000 it finds" (Metrics Insights
+ *   quotas); we take them in the order the series were registered and add a `MaxMatchingResultsExceeded`
+ *   message (the code clients read for it; the text is ours).
  */
 import {
   CloudWatchServiceException,
+  InvalidNextToken,
   InvalidParameterCombinationException,
   InvalidParameterValueException,
   type Datapoint,
@@ -18,28 +38,72 @@ import {
 
 const MINUTE_MS = 60_000;
 
-/** One metric series the account holds, one datapoint per minute (Lambda's standard resolution). */
+/** One metric series the account holds, at most one datapoint per minute (Lambda's standard resolution). */
 export interface SimSeries {
   readonly metricName: string;
   /** Dimension name → value; none for the region-level series. */
   readonly dimensions: Readonly<Record<string, string>>;
-  /** Epoch milliseconds of the first datapoint; datapoints follow every minute after it. */
+  /** Epoch milliseconds of the first minute that may hold a datapoint. */
   readonly from: number;
-  /** Epoch milliseconds after the last datapoint (exclusive). */
+  /** Epoch milliseconds after the last minute that may hold one (exclusive); Infinity while a simulation runs. */
   readonly to: number;
-  /** The datapoint of the minute starting at `minute` (a point of the series' grid within [from, to)). */
-  valueAt(minute: number): number;
+  /** The datapoint of the minute starting at `minute` (within [from, to)), or undefined when none was published. */
+  valueAt(minute: number): number | undefined;
+  /** Whether the series has a datapoint in [from, to): what SEARCH asks; valueAt is scanned when absent. */
+  reportedBetween?(from: number, to: number): boolean;
 }
 
-/** A series with `value(minute)` for every minute in [from, to), read lazily so large accounts cost no memory. */
+/**
+ * A series with `value(minute)` for every minute in [from, to), read lazily so large accounts cost no memory. A
+ * value of undefined is a minute without a datapoint; every number, 0 included, is one (Lambda itself publishes
+ * no 0 for counts: see account-metrics.ts for the series a simulated account publishes).
+ */
 export function minuteSeries(
   metricName: string,
   dimensions: Readonly<Record<string, string>>,
   from: number,
   to: number,
-  value: (minute: number) => number,
+  value: (minute: number) => number | undefined,
 ): SimSeries {
   return { metricName, dimensions, from, to, valueAt: value };
+}
+
+/** How much one request may return before CloudWatch answers partially (see the file comment). */
+export interface CloudWatchLimits {
+  /** Datapoints one GetMetricData call returns; the rest follow through NextToken. */
+  readonly datapointsPerCall: number;
+  /** Series one SEARCH expression returns. */
+  readonly searchSeries: number;
+  /** Metrics one Metrics Insights query processes. */
+  readonly insightsAnalyzed: number;
+}
+
+/** CloudWatch's own limits. */
+export const AWS_CLOUDWATCH_LIMITS: CloudWatchLimits = {
+  datapointsPerCall: 100_800,
+  searchSeries: 500,
+  insightsAnalyzed: 10_000,
+};
+
+const NO_LIMITS: CloudWatchLimits = {
+  datapointsPerCall: Infinity,
+  searchSeries: Infinity,
+  insightsAnalyzed: Infinity,
+};
+
+/** How a MetricStore answers besides the series it holds. */
+export interface MetricStoreOptions {
+  /**
+   * Epoch milliseconds before which minutes have been delivered: a minute starting at or after it has no
+   * datapoint yet.
+   * @default every minute of every series is delivered
+   */
+  readonly publishedUntil?: () => number;
+  /**
+   * Limits past which answers are partial.
+   * @default none: every answer is complete, on one page
+   */
+  readonly limits?: CloudWatchLimits;
 }
 
 /** Thrown the way CloudWatch rejects a malformed GetMetricData request (HTTP 400, code `ValidationError`). */
@@ -94,24 +158,74 @@ function aggregate(values: readonly number[], stat: string): number {
   }
 }
 
-/** The series' datapoints in [start, end), grouped into periods counted from `start`, oldest first. */
+/**
+ * The series' datapoints in [start, end) and before `until`, grouped into periods counted from `start`, oldest
+ * first; a period without any datapoint is left out, as CloudWatch does.
+ */
 function periods(
   series: SimSeries | undefined,
   start: number,
   end: number,
   periodSeconds: number,
+  until = Infinity,
 ): [number, number[]][] {
   if (!series) return [];
   const buckets = new Map<number, number[]>();
   const periodMs = periodSeconds * 1000;
   const first = series.from + Math.max(0, Math.ceil((start - series.from) / MINUTE_MS)) * MINUTE_MS;
-  for (let minute = first; minute < Math.min(end, series.to); minute += MINUTE_MS) {
+  const last = Math.min(end, series.to, until);
+  for (let minute = first; minute < last; minute += MINUTE_MS) {
+    const value = series.valueAt(minute);
+    if (value === undefined) continue;
     const bucket = start + Math.floor((minute - start) / periodMs) * periodMs;
     const values = buckets.get(bucket);
-    if (values) values.push(series.valueAt(minute));
-    else buckets.set(bucket, [series.valueAt(minute)]);
+    if (values) values.push(value);
+    else buckets.set(bucket, [value]);
   }
   return [...buckets].sort(([a], [b]) => a - b);
+}
+
+/** One page of results, and where the next starts. */
+interface PagedAnswer {
+  readonly results: MetricDataResult[];
+  readonly messages: { Code: string; Value: string }[];
+  /** Datapoints already returned on earlier pages. */
+  readonly skip: number;
+}
+
+function datapointsOf(result: MetricDataResult): number {
+  return (result.Values ?? []).length;
+}
+
+/** The results on the page that starts `skip` datapoints in and holds at most `size`; whether more follow. */
+function pageOf(
+  results: readonly MetricDataResult[],
+  skip: number,
+  size: number,
+): { page: MetricDataResult[]; more: boolean } {
+  const total = results.reduce((sum, result) => sum + datapointsOf(result), 0);
+  const end = skip + size;
+  const page: MetricDataResult[] = [];
+  let position = 0;
+  for (const result of results) {
+    const length = datapointsOf(result);
+    const from = position;
+    position += length;
+    if (length === 0) {
+      if ((from >= skip && from < end) || (from === total && end >= total)) page.push(result);
+      continue;
+    }
+    const first = Math.max(from, skip);
+    const last = Math.min(position, end);
+    if (first >= last) continue;
+    page.push({
+      ...result,
+      Timestamps: (result.Timestamps ?? []).slice(first - from, last - from),
+      Values: (result.Values ?? []).slice(first - from, last - from),
+      StatusCode: last < position ? 'PartialData' : (result.StatusCode ?? 'Complete'),
+    });
+  }
+  return { page, more: end < total };
 }
 
 /**
@@ -130,8 +244,14 @@ export class MetricStore {
   billedMetrics = 0;
   private readonly byKey = new Map<string, SimSeries>();
   private readonly byMetric = new Map<string, SimSeries[]>();
+  private readonly publishedUntil: () => number;
+  private readonly limits: CloudWatchLimits;
+  private readonly pending = new Map<string, PagedAnswer>();
+  private pages = 0;
 
-  constructor(series: Iterable<SimSeries>) {
+  constructor(series: Iterable<SimSeries>, options: MetricStoreOptions = {}) {
+    this.publishedUntil = options.publishedUntil ?? (() => Infinity);
+    this.limits = options.limits ?? NO_LIMITS;
     for (const entry of series) {
       this.byKey.set(seriesKey(entry.metricName, entry.dimensions), entry);
       const sameMetric = this.byMetric.get(entry.metricName);
@@ -140,9 +260,41 @@ export class MetricStore {
     }
   }
 
-  /** Answers one GetMetricData request (all its results on one page). */
+  /** Answers one GetMetricData request: one page of it, with a NextToken when more follow. */
   getMetricData(input: GetMetricDataCommandInput): GetMetricDataCommandOutput {
     this.requests.push(input);
+    const pageSize = Math.min(this.limits.datapointsPerCall, input.MaxDatapoints ?? Infinity);
+    let answer: PagedAnswer;
+    const pending = input.NextToken === undefined ? undefined : this.pending.get(input.NextToken);
+    if (pending && input.NextToken !== undefined) {
+      this.pending.delete(input.NextToken);
+      answer = pending;
+    } else if (input.NextToken !== undefined && this.limits !== NO_LIMITS) {
+      throw new InvalidNextToken({
+        message: `The NextToken ${input.NextToken} is invalid or has expired.`,
+        $metadata: { httpStatusCode: 400 },
+      });
+    } else {
+      // Without limits every answer is whole: a token this store did not issue (a test paging by hand) is
+      // answered like the first page, as before partial answers existed.
+      answer = { ...this.answerRequest(input), skip: 0 };
+    }
+    const { page, more } = pageOf(answer.results, answer.skip, pageSize);
+    let nextToken: string | undefined;
+    if (more) {
+      this.pages += 1;
+      nextToken = Buffer.from(`page:${this.pages}`).toString('base64url');
+      this.pending.set(nextToken, { ...answer, skip: answer.skip + pageSize });
+    }
+    return {
+      MetricDataResults: page,
+      Messages: answer.messages,
+      ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+      $metadata: { httpStatusCode: 200 },
+    };
+  }
+
+  private answerRequest(input: GetMetricDataCommandInput): Omit<PagedAnswer, 'skip'> {
     const queries = input.MetricDataQueries ?? [];
     const ids = queries.map((query) => query.Id ?? '');
     if (queries.length > 500)
@@ -155,11 +307,9 @@ export class MetricStore {
     }
     const start = input.StartTime?.getTime() ?? 0;
     const end = input.EndTime?.getTime() ?? 0;
-    return {
-      MetricDataResults: queries.flatMap((query) => this.answerQuery(query, start, end)),
-      Messages: [],
-      $metadata: { httpStatusCode: 200 },
-    };
+    const messages: { Code: string; Value: string }[] = [];
+    const results = queries.flatMap((query) => this.answerQuery(query, start, end, messages));
+    return { results, messages };
   }
 
   /** Answers one GetMetricStatistics request: one metric, one or more statistics, at most 1,440 datapoints. */
@@ -190,15 +340,36 @@ export class MetricStore {
     this.billedMetrics += 1;
     const dimensions = Object.fromEntries((input.Dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? '']));
     const series = this.byKey.get(seriesKey(input.MetricName ?? '', dimensions));
-    const datapoints = periods(series, start, end, period).map(([at, values]): Datapoint => {
-      const point: Record<string, unknown> = { Timestamp: new Date(at), Unit: 'Count' };
-      for (const stat of statistics) point[stat] = aggregate(values, stat);
-      return point as Datapoint;
-    });
+    const datapoints = periods(series, start, end, period, this.publishedUntil()).map(
+      ([at, values]): Datapoint => {
+        const point: Record<string, unknown> = { Timestamp: new Date(at), Unit: 'Count' };
+        for (const stat of statistics) point[stat] = aggregate(values, stat);
+        return point as Datapoint;
+      },
+    );
     return { Label: input.MetricName, Datapoints: datapoints, $metadata: { httpStatusCode: 200 } };
   }
 
-  private answerQuery(query: MetricDataQuery, start: number, end: number): MetricDataResult[] {
+  private answerQuery(
+    query: MetricDataQuery,
+    start: number,
+    end: number,
+    messages: { Code: string; Value: string }[],
+  ): MetricDataResult[] {
+    const until = this.publishedUntil();
+    const reported = (series: SimSeries) => {
+      const from = end - SEARCH_LOOKBACK_MS;
+      const to = Math.min(end, until, series.to);
+      if (series.reportedBetween) return series.reportedBetween(from, to);
+      for (
+        let minute = Math.max(series.from, Math.floor(from / MINUTE_MS) * MINUTE_MS);
+        minute < to;
+        minute += MINUTE_MS
+      ) {
+        if (series.valueAt(minute) !== undefined) return true;
+      }
+      return false;
+    };
     const id = query.Id ?? '';
     if (query.MetricStat) {
       this.billedMetrics += 1;
@@ -209,7 +380,7 @@ export class MetricStore {
       const found = this.byKey.get(seriesKey(metric?.MetricName ?? '', dimensions));
       const stat = query.MetricStat.Stat ?? 'Sum';
       const label = query.Label ?? metric?.MetricName ?? '';
-      return [result(id, label, found, stat, query.MetricStat.Period ?? 60, start, end)];
+      return [result(id, label, found, stat, query.MetricStat.Period ?? 60, start, end, until)];
     }
     const expression = query.Expression ?? '';
     const search = SEARCH.exec(expression);
@@ -220,32 +391,55 @@ export class MetricStore {
         key,
         value,
       ]);
-      const matched = (this.byMetric.get(metricName) ?? []).filter(
+      const found = (this.byMetric.get(metricName) ?? []).filter(
         (series) =>
           hasExactly(series, keys) &&
-          series.to > end - SEARCH_LOOKBACK_MS &&
-          filters.every(([key = '', value]) => series.dimensions[key] === value),
+          filters.every(([key = '', value]) => series.dimensions[key] === value) &&
+          reported(series),
       );
+      const matched = found.slice(0, this.limits.searchSeries);
+      if (matched.length < found.length) {
+        messages.push({
+          Code: 'MaxMetricsExceeded',
+          Value: `The search matched ${found.length} metrics; only the first ${matched.length} are returned.`,
+        });
+      }
       this.billedMetrics += matched.length;
       return matched.map((series) => {
         const label = (query.Label ?? '').replace(
           /\$\{PROP\('Dim\.(\w+)'\)\}/g,
           (_, key: string) => series.dimensions[key] ?? '',
         );
-        return result(id, label, series, stat, Number(period), start, end);
+        return result(id, label, series, stat, Number(period), start, end, until);
       });
     }
     const insights = INSIGHTS.exec(expression);
     if (insights) {
       const [, aggregateName, metricName = '', , limit] = insights;
       const stat = aggregateName === 'MAX' ? 'Maximum' : 'Sum';
-      const analyzed = (this.byMetric.get(metricName) ?? []).filter((series) =>
+      const matching = (this.byMetric.get(metricName) ?? []).filter((series) =>
         hasExactly(series, ['FunctionName']),
       );
+      const analyzed = matching.slice(0, this.limits.insightsAnalyzed);
+      if (analyzed.length < matching.length) {
+        messages.push({
+          Code: 'MaxMatchingResultsExceeded',
+          Value: `The query matched ${matching.length} metrics; only the first ${analyzed.length} were processed.`,
+        });
+      }
       this.billedMetrics += Math.min(analyzed.length, MAX_INSIGHTS_ANALYZED);
       return analyzed
         .map((series) =>
-          result(id, series.dimensions.FunctionName ?? '', series, stat, query.Period ?? 60, start, end),
+          result(
+            id,
+            series.dimensions.FunctionName ?? '',
+            series,
+            stat,
+            query.Period ?? 60,
+            start,
+            end,
+            until,
+          ),
         )
         .filter((answer) => (answer.Values ?? []).length > 0)
         .map((answer) => ({ answer, rank: aggregate(answer.Values ?? [], stat) }))
@@ -265,8 +459,9 @@ function result(
   periodSeconds: number,
   start: number,
   end: number,
+  until: number,
 ): MetricDataResult {
-  const grouped = periods(series, start, end, periodSeconds);
+  const grouped = periods(series, start, end, periodSeconds, until);
   return {
     Id: id,
     Label: label,

@@ -11,7 +11,8 @@ import type { ScanClients } from '../functions/scanner/run-scan';
 import { accountSeries } from './account-metrics';
 import type { SimAccountModel } from './account-model';
 import { LambdaApi } from './lambda-api';
-import { MetricStore } from './metric-store';
+import { LambdaPhysics } from './lambda-physics';
+import { AWS_CLOUDWATCH_LIMITS, MetricStore, type CloudWatchLimits } from './metric-store';
 import { between, seededRandom } from './random';
 import { PeakRate, TokenBucket } from './token-bucket';
 
@@ -56,7 +57,21 @@ export interface SimulationOptions {
    * @default 0
    */
   readonly otherControlPlaneRps?: number;
+  /**
+   * Minutes after a minute ends before its datapoints can be read (Lambda's reach CloudWatch 1-3 minutes late).
+   * @default 2
+   */
+  readonly deliveryDelayMinutes?: number;
+  /**
+   * Partial CloudWatch answers: 'aws' for CloudWatch's own limits (100,800 datapoints a call, 500 series a
+   * SEARCH, 10,000 metrics a Metrics Insights query), or chosen limits to provoke them in a small account.
+   * @default none: every answer complete, on one page
+   */
+  readonly cloudWatchLimits?: 'aws' | CloudWatchLimits;
 }
+
+/** Datapoints of a minute can be read this many minutes after it ends, unless a simulation says otherwise. */
+export const DEFAULT_DELIVERY_DELAY_MINUTES = 2;
 
 /** What the account saw of its callers: the bookkeeping behind the benchmark's figures. */
 export interface SimulationUsage {
@@ -84,8 +99,10 @@ const SNS_MESSAGE_LIMIT_BYTES = 262_144;
  * against it unchanged.
  */
 export class SimulatedAccount {
-  /** The account's CloudWatch metrics, derived from its functions' traffic when the simulation starts. */
+  /** The account's CloudWatch metrics, derived from its functions' traffic and settings as they are read. */
   readonly metrics: MetricStore;
+  /** What Lambda would publish minute by minute, derived from demand and configuration. */
+  readonly physics: LambdaPhysics;
   private readonly lambda: LambdaApi;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -103,8 +120,23 @@ export class SimulatedAccount {
     this.clock = options.clock;
     this.random = seededRandom(options.seed ?? 1);
     this.latency = { ...DEFAULT_LATENCY_MS, ...options.latencyMs };
-    this.metrics = new MetricStore(accountSeries(model));
-    this.lambda = new LambdaApi(model);
+    this.physics = new LambdaPhysics(model);
+    const delayMs = (options.deliveryDelayMinutes ?? DEFAULT_DELIVERY_DELAY_MINUTES) * 60_000;
+    const clock = this.clock;
+    this.metrics = new MetricStore(accountSeries(model, this.physics), {
+      // A minute's datapoints are readable once the minute is over and the delivery delay has passed.
+      publishedUntil: () => Math.floor((clock.now() - delayMs) / 60_000) * 60_000,
+      ...(options.cloudWatchLimits
+        ? {
+            limits: options.cloudWatchLimits === 'aws' ? AWS_CLOUDWATCH_LIMITS : options.cloudWatchLimits,
+          }
+        : {}),
+    });
+    const physics = this.physics;
+    this.lambda = new LambdaApi(model, {
+      settingChanged: (fn, at) => physics.settingChanged(fn, at),
+      allocatedAt: (fn, config, at) => physics.allocatedAt(fn, config, at),
+    });
     const shared = LAMBDA_QUOTAS.controlPlane - (options.otherControlPlaneRps ?? 0);
     this.buckets = {
       GetFunction: new TokenBucket(LAMBDA_QUOTAS.getFunction, this.clock),

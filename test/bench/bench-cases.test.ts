@@ -1,13 +1,30 @@
-import { compareDesigns, runDesign, type BenchCase } from '../../bench/bench-cases';
+import { compareDesigns, runDesign, type BenchCase, type DesignResult } from '../../bench/bench-cases';
 import { QUIET_TARGETS } from '../../bench/main';
 
 const QUIET: BenchCase = { name: 'quiet-300', functions: 300, trouble: false };
 const TROUBLE: BenchCase = { name: 'trouble-300', functions: 300, trouble: true };
 
+// Each design's run simulates nine days of metrics: run each once and share the results.
+const results: Partial<
+  Record<'quietSentinel' | 'quietNaive' | 'troubleSentinel' | 'troubleNaive', DesignResult>
+> = {};
+const designResult = (key: keyof typeof results): DesignResult => {
+  const found = results[key];
+  if (!found) throw new Error(`${key} did not run`);
+  return found;
+};
+
+beforeAll(async () => {
+  results.quietSentinel = await runDesign(QUIET, 'sentinel');
+  results.quietNaive = await runDesign(QUIET, 'naive');
+  results.troubleSentinel = await runDesign(TROUBLE, 'sentinel');
+  results.troubleNaive = await runDesign(TROUBLE, 'naive');
+}, 120_000);
+
 describe('the benchmark, on small accounts', () => {
-  it('finds the same problems with both designs in an account in trouble', async () => {
-    const sentinel = await runDesign(TROUBLE, 'sentinel');
-    const naive = await runDesign(TROUBLE, 'naive');
+  it('finds the same problems with both designs in an account in trouble', () => {
+    const sentinel = designResult('troubleSentinel');
+    const naive = designResult('troubleNaive');
 
     expect(sentinel.problemsFound).toEqual(naive.problemsFound);
     expect(sentinel.problemsFound).toEqual(
@@ -20,8 +37,8 @@ describe('the benchmark, on small accounts', () => {
     expect(sentinel.problemsFound).toHaveLength(9);
   });
 
-  it('keeps the sentinel within the quiet-account targets: metrics, GetMetricData calls, shared bucket, cost', async () => {
-    const sentinel = await runDesign(QUIET, 'sentinel');
+  it('keeps the sentinel within the quiet-account targets: metrics, GetMetricData calls, shared bucket, cost', () => {
+    const sentinel = designResult('quietSentinel');
 
     expect(sentinel.metricsRequested).toBeLessThanOrEqual(QUIET_TARGETS.metricsRequested);
     expect(sentinel.apiCalls.GetMetricData).toBeLessThanOrEqual(QUIET_TARGETS.getMetricDataCalls);
@@ -30,8 +47,8 @@ describe('the benchmark, on small accounts', () => {
     expect(sentinel.apiCalls.GetMetricStatistics).toBeUndefined();
   });
 
-  it('has the naive design read every function and six metrics per function, one request each', async () => {
-    const naive = await runDesign(QUIET, 'naive');
+  it('has the naive design read every function and six metrics per function, one request each', () => {
+    const naive = designResult('quietNaive');
 
     expect(naive.apiCalls.GetFunction).toBe(300);
     expect(naive.apiCalls.ListFunctions).toBe(6);
@@ -40,9 +57,9 @@ describe('the benchmark, on small accounts', () => {
     expect(naive.monthlyCloudWatchUsd).toBeCloseTo((300 * 6 + 6) * 0.00001 * 8_640, 2);
   });
 
-  it('reports one JSON object per case with both designs and naive-over-sentinel ratios', async () => {
-    const sentinel = await runDesign(QUIET, 'sentinel');
-    const naive = await runDesign(QUIET, 'naive');
+  it('reports one JSON object per case with both designs and naive-over-sentinel ratios', () => {
+    const sentinel = designResult('quietSentinel');
+    const naive = designResult('quietNaive');
 
     const result = compareDesigns(QUIET, sentinel, naive);
     const json = JSON.parse(JSON.stringify({ cases: [result] })) as { cases: Record<string, unknown>[] };

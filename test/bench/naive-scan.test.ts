@@ -42,6 +42,8 @@ describe('runNaiveScan', () => {
     expect(run.usage.apiCalls.ListAliases).toBe(1);
     const finding = run.result.findings[0];
     expect(finding).toMatchObject({ kind: 'pc-spillover', functionName: 'quote-api', qualifier: 'live' });
-    expect(finding?.evidence.unqualifiedOrLatestInvocations).toBe(18_000);
+    // 15% of the function's 8,400 requests a minute call it without the alias: about 19,000 in 15 minutes.
+    expect(finding?.evidence.unqualifiedOrLatestInvocations).toBeGreaterThan(18_000);
+    expect(finding?.evidence.unqualifiedOrLatestInvocations).toBeLessThan(20_000);
   });
 });

@@ -4,18 +4,21 @@ import {
   type GetMetricStatisticsCommandOutput,
 } from '@aws-sdk/client-cloudwatch';
 import {
+  DeleteFunctionConcurrencyCommand,
   GetAccountSettingsCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   GetPolicyCommand,
   InvalidParameterValueException,
   ListAliasesCommand,
+  ListEventSourceMappingsCommand,
   ListFunctionsCommand,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
   ResourceConflictException,
   ResourceNotFoundException,
   TooManyRequestsException,
+  UpdateEventSourceMappingCommand,
   UpdateFunctionConfigurationCommand,
   paginateListFunctions,
   type FunctionConfiguration,
@@ -23,6 +26,7 @@ import {
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { ScanClients } from '../../functions/scanner/run-scan';
 import { quietAccount, troubledAccount } from '../../sim/generators';
+import { loadPattern } from '../../sim/pattern';
 import { SimulatedAccount } from '../../sim/simulated-account';
 import { VirtualClock } from '../../sim/virtual-clock';
 
@@ -338,10 +342,11 @@ describe('SimulatedAccount: CloudWatch and SNS', () => {
       ),
     );
 
+    // The hog has held the pool for half an hour: every minute of the window has throttles.
     expect(output.Datapoints).toHaveLength(15);
-    expect(output.Datapoints?.every((point) => point.Sum === 30)).toBe(true);
+    expect(output.Datapoints?.every((point) => (point.Sum ?? 0) > 0)).toBe(true);
     expect(account.usage.metricsRequested).toBe(1);
-  });
+  }, 30_000);
 
   it('rejects a GetMetricStatistics request for more than 1,440 datapoints, as CloudWatch does', async () => {
     const { clock, clients, model } = simulation();
@@ -425,5 +430,161 @@ describe('SimulatedAccount: ListFunctions configuration fields', () => {
     expect(byName.get('secrets-rotator')?.KMSKeyArn).toContain(':key/');
     expect(byName.get('media-transcoder')?.FileSystemConfigs?.[0]?.LocalMountPath).toBe('/mnt/media');
     expect(byName.get('ledger-sync')?.VpcConfig?.SubnetIds).toEqual(['subnet-0dd44ee55ff66aa77']);
+  });
+});
+
+describe('SimulatedAccount: settings change the metrics from the minute they change', () => {
+  const MINUTE = 60_000;
+  const loopingAccount = () => {
+    const model = loadPattern({
+      account: { observedAt: '2030-01-15T12:00:20Z' },
+      functions: [
+        {
+          name: 'rule-handler',
+          traffic: {
+            shape: [{ kind: 'loop', from: '-1h', perMinute: 600 }],
+            durationSeconds: 0.5,
+            loopTransport: 'eventbridge',
+          },
+        },
+        {
+          name: 'stream-writer',
+          eventSourceMappings: [{ source: 'dynamodb', sourceName: 'orders', share: 1, carriesLoop: true }],
+          traffic: {
+            shape: [{ kind: 'loop', from: '-1h', perMinute: 300 }],
+            durationSeconds: 0.5,
+            loopTransport: 'dynamodb',
+          },
+        },
+      ],
+    });
+    const clock = new VirtualClock(model.observedAt);
+    const account = new SimulatedAccount(model, { clock });
+    return { model, clock, account, clients: account.clients() };
+  };
+  const minuteOf = (account: SimulatedAccount, metricName: string, functionName: string, minute: number) =>
+    account.metrics.getMetricStatistics({
+      Namespace: 'AWS/Lambda',
+      MetricName: metricName,
+      Dimensions: [{ Name: 'FunctionName', Value: functionName }],
+      StartTime: new Date(minute),
+      EndTime: new Date(minute + MINUTE),
+      Period: 60,
+      Statistics: ['Sum'],
+    }).Datapoints?.[0]?.Sum;
+
+  it("stops a loop's invocations once the function is throttled to 0, and leaves earlier minutes as published", async () => {
+    const { model, clock, account, clients } = loopingAccount();
+    const observedMinute = Math.floor(model.observedAt / MINUTE) * MINUTE;
+    const earlier = observedMinute - 5 * MINUTE;
+    const before = minuteOf(account, 'Invocations', 'rule-handler', earlier);
+
+    await clock.run(() =>
+      clients.lambda.send(
+        new PutFunctionConcurrencyCommand({ FunctionName: 'rule-handler', ReservedConcurrentExecutions: 0 }),
+      ),
+    );
+    await clock.run(() => clock.sleep(10 * MINUTE));
+    const later = observedMinute + 5 * MINUTE;
+
+    expect(before).toBe(600);
+    expect(minuteOf(account, 'Invocations', 'rule-handler', earlier)).toBe(600);
+    expect(minuteOf(account, 'Invocations', 'rule-handler', later)).toBeUndefined();
+    expect(minuteOf(account, 'Throttles', 'rule-handler', later)).toBe(600);
+    expect(minuteOf(account, 'AsyncEventsDropped', 'rule-handler', later)).toBe(600);
+  });
+
+  it('makes a function throttle at a cap, and serves it again once the cap is lifted', async () => {
+    const { model, clock, account, clients } = loopingAccount();
+    const observedMinute = Math.floor(model.observedAt / MINUTE) * MINUTE;
+    const cap = (value: number) =>
+      clock.run(() =>
+        clients.lambda.send(
+          new PutFunctionConcurrencyCommand({
+            FunctionName: 'rule-handler',
+            ReservedConcurrentExecutions: value,
+          }),
+        ),
+      );
+
+    await cap(1);
+    await clock.run(() => clock.sleep(10 * MINUTE));
+    await clock.run(() =>
+      clients.lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'rule-handler' })),
+    );
+    await clock.run(() => clock.sleep(10 * MINUTE));
+
+    // 600 a minute of half a second need 5 concurrent executions; the cap allows 1.
+    expect(minuteOf(account, 'Invocations', 'rule-handler', observedMinute + 5 * MINUTE)).toBe(120);
+    expect(minuteOf(account, 'Throttles', 'rule-handler', observedMinute + 5 * MINUTE)).toBe(480);
+    expect(minuteOf(account, 'Invocations', 'rule-handler', observedMinute + 15 * MINUTE)).toBe(600);
+    expect(minuteOf(account, 'Throttles', 'rule-handler', observedMinute + 15 * MINUTE)).toBeUndefined();
+  });
+
+  it('stops the demand that arrives through a mapping from the minute it is disabled', async () => {
+    const { model, clock, account, clients } = loopingAccount();
+    const observedMinute = Math.floor(model.observedAt / MINUTE) * MINUTE;
+    const [mapping] =
+      (
+        await clock.run(() =>
+          clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'stream-writer' })),
+        )
+      ).EventSourceMappings ?? [];
+
+    await clock.run(() =>
+      clients.lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping?.UUID, Enabled: false })),
+    );
+    await clock.run(() => clock.sleep(10 * MINUTE));
+
+    expect(minuteOf(account, 'Invocations', 'stream-writer', observedMinute - 5 * MINUTE)).toBe(300);
+    expect(minuteOf(account, 'Invocations', 'stream-writer', observedMinute + 5 * MINUTE)).toBeUndefined();
+    expect(minuteOf(account, 'Throttles', 'stream-writer', observedMinute + 5 * MINUTE)).toBeUndefined();
+  });
+
+  it("delivers a minute's datapoints two minutes after it ends, and none sooner", async () => {
+    const { model, clock, account } = loopingAccount();
+    const observedMinute = Math.floor(model.observedAt / MINUTE) * MINUTE;
+    const lastMinute = observedMinute - MINUTE;
+
+    const atObservation = minuteOf(account, 'Invocations', 'rule-handler', lastMinute);
+    await clock.run(() => clock.sleep(2 * MINUTE));
+
+    expect(atObservation).toBeUndefined();
+    expect(minuteOf(account, 'Invocations', 'rule-handler', observedMinute - 3 * MINUTE)).toBe(600);
+    expect(minuteOf(account, 'Invocations', 'rule-handler', lastMinute)).toBe(600);
+  });
+});
+
+describe("SimulatedAccount: CloudWatch's limits, when a simulation asks for them", () => {
+  it('returns 500 series for a SEARCH that matches more, and says so in Messages', async () => {
+    const model = loadPattern({
+      account: { observedAt: '2030-01-15T12:00:20Z' },
+      profiles: { busy: { shape: [{ kind: 'steady', perMinute: 5 }], durationSeconds: 0.2 } },
+      fleet: [{ profile: 'busy', count: 620 }],
+      functions: [],
+    });
+    const clock = new VirtualClock(model.observedAt);
+    const account = new SimulatedAccount(model, { clock, cloudWatchLimits: 'aws' });
+    const end = Math.floor(model.observedAt / 60_000) * 60_000 - 3 * 60_000;
+
+    const output = await clock.run(() =>
+      account.clients().cloudwatch.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: [
+            {
+              Id: 'all',
+              Expression: `SEARCH('{AWS/Lambda,FunctionName} MetricName="Invocations"', 'Sum', 60)`,
+              Label: "${PROP('Dim.FunctionName')}",
+            },
+          ],
+          StartTime: new Date(end - 15 * 60_000),
+          EndTime: new Date(end),
+        }),
+      ),
+    );
+
+    expect(output.MetricDataResults).toHaveLength(500);
+    expect(output.Messages).toEqual([expect.objectContaining({ Code: 'MaxMetricsExceeded' })]);
+    expect(account.usage.metricsRequested).toBe(500);
   });
 });
