@@ -31,8 +31,8 @@ describe('the benchmark report', () => {
     const table = caseTable(result);
 
     expect(table).toMatch(/^quiet-200: 200 functions, quiet/);
-    expect(table).toMatch(/ {2}GetMetricStatistics\s+0\s+1,206/);
-    expect(table).toMatch(/CloudWatch metrics requested\s+6\s+1,206\s+201x/);
+    expect(table).toMatch(/ {2}GetMetricStatistics\s+0\s+1,407/);
+    expect(table).toMatch(/CloudWatch metrics requested\s+6\s+1,407\s+234.5x/);
     expect(table).toMatch(/Problems found\s+0\s+0\s+same/);
   });
 });

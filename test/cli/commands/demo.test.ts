@@ -34,12 +34,14 @@ describe('lambda-sentinel demo', () => {
     );
   });
 
-  it('shows the remediations a dry run decided: throttle the runaway loop, cap the hog, unblock the pending function', async () => {
+  it('shows the remediations a dry run decided: pause the runaway loop’s stream, cap the hog, unblock the pending function', async () => {
     const { io, stdout } = capturedIo();
 
     await main(['demo'], io, [createDemoCommand(() => NOW)]);
 
-    expect(stdout()).toMatch(/throttle\s+stream-processor\s+none -> 0\s+dry run: not applied/);
+    // The loop runs through its DynamoDB stream: the mapping is paused, no reservation is touched.
+    expect(stdout()).toMatch(/pause-trigger\s+stream-processor\s+-\s+dry run: not applied/);
+    expect(stdout()).not.toMatch(/throttle\s+stream-processor/);
     expect(stdout()).toMatch(/cap\s+image-resizer\s+none -> \d+\s+dry run: not applied/);
     expect(stdout()).toMatch(/unblock\s+report-builder\s+-\s+dry run: not applied/);
   });
