@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { renderTable } from '../cli/text-table';
+import { corpusQuality, gradePattern, readCorpus, type CorpusQuality, type PatternGrade } from './corpus';
 import {
   BENCH_CASES,
   RUNS_PER_MONTH,
@@ -32,9 +33,39 @@ export interface TargetCheck {
   readonly measured: string;
 }
 
+/** The verdicts on the traffic-pattern corpus: every pattern graded, and the totals. */
+export interface QualityResult {
+  readonly quality: CorpusQuality;
+  readonly grades: readonly PatternGrade[];
+}
+
+/** Grades every pattern of the corpus, one scan each, one after the other. */
+export async function runCorpus(progress: (text: string) => void): Promise<QualityResult> {
+  const grades: PatternGrade[] = [];
+  for (const pattern of readCorpus()) {
+    progress(`grading ${pattern.name}...\n`);
+    grades.push(await gradePattern(pattern));
+  }
+  return { quality: corpusQuality(grades), grades };
+}
+
+/** The corpus targets: no false positive, no false negative, no harmful action. */
+function qualityTargets({ quality }: QualityResult): TargetCheck[] {
+  const zero = (target: string, measured: number): TargetCheck => ({
+    target: `corpus of ${quality.patterns} patterns: no ${target}`,
+    met: measured === 0,
+    measured: String(measured),
+  });
+  return [
+    zero('false positive', quality.falsePositives),
+    zero('false negative', quality.falseNegatives),
+    zero('harmful action', quality.harmfulActions),
+  ];
+}
+
 /** Checks the results against the quiet-account targets and the "same problems found" rule. */
-export function checkTargets(results: readonly CaseResult[]): TargetCheck[] {
-  const checks: TargetCheck[] = [];
+export function checkTargets(results: readonly CaseResult[], corpus?: QualityResult): TargetCheck[] {
+  const checks: TargetCheck[] = corpus ? qualityTargets(corpus) : [];
   for (const result of results) {
     const { sentinel, naive } = result.designs;
     if (!result.trouble) {
@@ -125,9 +156,31 @@ export function caseTable(result: CaseResult): string {
   )}`;
 }
 
-/** The whole benchmark as text: a table per case, the targets, and what the figures assume. */
-export function benchReport(results: readonly CaseResult[]): string {
-  const targets = checkTargets(results);
+/** The corpus's figures as text, naming every pattern that missed its verdict and how. */
+export function qualityReport({ quality, grades }: QualityResult): string {
+  const missed = grades.filter(
+    (grade) => grade.falsePositives.length + grade.falseNegatives.length + grade.harmfulActions.length > 0,
+  );
+  return [
+    `Verdict quality on the traffic-pattern corpus (${quality.patterns} patterns, every remediation on, dry run)`,
+    renderTable(
+      [{ header: 'FALSE POSITIVES' }, { header: 'FALSE NEGATIVES' }, { header: 'HARMFUL ACTIONS' }],
+      [[quality.falsePositives, quality.falseNegatives, quality.harmfulActions].map(count)],
+    ),
+    ...missed.map(
+      (grade) =>
+        `  ${grade.pattern}: ${[
+          ...grade.falsePositives.map((text) => `reported ${text}`),
+          ...grade.falseNegatives.map((text) => `missed ${text}`),
+          ...grade.harmfulActions.map((text) => `would ${text}`),
+        ].join('; ')}`,
+    ),
+  ].join('\n');
+}
+
+/** The whole benchmark as text: a table per case, the corpus's quality, the targets, and what the figures assume. */
+export function benchReport(results: readonly CaseResult[], corpus?: QualityResult): string {
+  const targets = checkTargets(results, corpus);
   return [
     'lambda-sentinel benchmark: one scheduled run of each design against simulated accounts with the real',
     'Lambda and CloudWatch quotas and simulated latencies (Lambda 20-80 ms, GetMetricData ~110 ms,',
@@ -136,6 +189,7 @@ export function benchReport(results: readonly CaseResult[]): string {
     `Cost: $0.01 per 1,000 metrics requested (GetMetricData) or requests (GetMetricStatistics), ${count(RUNS_PER_MONTH)} runs a month.`,
     '',
     ...results.flatMap((result) => [caseTable(result), '']),
+    ...(corpus ? [qualityReport(corpus), ''] : []),
     'Targets',
     renderTable(
       [{ header: '' }, { header: 'MEASURED' }, { header: 'TARGET' }],
@@ -198,17 +252,15 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`usage: npm run bench [-- --json] (unknown: ${unknown.join(' ')})\n`);
     return 2;
   }
-  const results = await runBenchmark(
-    BENCH_CASES,
-    (text) => process.stderr.write(text),
-    argv.includes('--in-process'),
-  );
+  const progress = (text: string) => process.stderr.write(text);
+  const results = await runBenchmark(BENCH_CASES, progress, argv.includes('--in-process'));
+  const corpus = await runCorpus(progress);
   process.stdout.write(
     argv.includes('--json')
-      ? `${JSON.stringify({ cases: results }, null, 2)}\n`
-      : `${benchReport(results)}\n`,
+      ? `${JSON.stringify({ cases: results, quality: corpus.quality, grades: corpus.grades }, null, 2)}\n`
+      : `${benchReport(results, corpus)}\n`,
   );
-  return checkTargets(results).every((check) => check.met) ? 0 : 1;
+  return checkTargets(results, corpus).every((check) => check.met) ? 0 : 1;
 }
 
 if (require.main === module) {

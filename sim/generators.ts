@@ -305,7 +305,8 @@ const STAGING: Readonly<Record<Problem, (stage: Stage) => SimFunction[]>> = {
         traffic: {
           profile: {
             shape: [
-              ...businessDay(2_000),
+              // Its everyday traffic grows with the account, as the surge does.
+              ...businessDay((2_000 * stage.account.concurrencyLimit) / 1_000),
               {
                 kind: 'burst',
                 perMinute: (hogDemand * 60) / durationSeconds,

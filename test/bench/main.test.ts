@@ -36,3 +36,34 @@ describe('the benchmark report', () => {
     expect(table).toMatch(/Problems found\s+0\s+0\s+same/);
   });
 });
+
+describe('the corpus in the benchmark report', () => {
+  const corpus = {
+    quality: { patterns: 2, falsePositives: 1, falseNegatives: 0, harmfulActions: 1 },
+    grades: [
+      { pattern: 'nightly-batch', falsePositives: [], falseNegatives: [], harmfulActions: [] },
+      {
+        pattern: 'sqs-loop-dropped',
+        falsePositives: ['critical recursive-loop on order-notifier'],
+        falseNegatives: [],
+        harmfulActions: ['throttle order-notifier to 0'],
+      },
+    ],
+  };
+
+  it('names every pattern that missed its verdict, and fails the targets on any miss', () => {
+    const result = compareDesigns(QUIET, sentinel, naive);
+
+    const text = benchReport([result], corpus);
+    const checks = checkTargets([result], corpus);
+
+    expect(text).toContain(
+      '  sqs-loop-dropped: reported critical recursive-loop on order-notifier; would throttle order-notifier to 0',
+    );
+    expect(text).not.toContain('  nightly-batch:');
+    expect(checks.filter((check) => !check.met).map((check) => check.target)).toEqual([
+      'corpus of 2 patterns: no false positive',
+      'corpus of 2 patterns: no harmful action',
+    ]);
+  });
+});

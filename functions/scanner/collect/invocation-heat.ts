@@ -7,8 +7,8 @@
  * - *now* is the window's last TAIL_MINUTES minutes, a missing minute read as zero, never the last datapoint that
  *   happens to exist (a burst that ended ten minutes ago is not "now");
  * - *the past* is the history (see MetricWindow): its busiest five minutes ("the week's peak") and its busiest
- *   five minutes within an hour of this time of day on earlier days ("the same hour"), never an average, which a
- *   nightly job or a lunchtime peak would dwarf;
+ *   five minutes within half an hour of this time of day on earlier days ("the same hour"), never an average,
+ *   which a nightly job or a lunchtime peak would dwarf;
  * - a history that does not reach back at least half of its span is *unknown*: a new function, or traffic moved
  *   to a renamed one. Unknown is not zero: on its own it never makes a verdict critical.
  */
@@ -27,9 +27,18 @@ export const GROWTH_FACTOR = 1.5;
 /** ...and no minute fell below this share of the one before (a loop's rate is noisy, not falling). */
 const DIP_TOLERANCE = 0.9;
 
+/**
+ * How far from this time of day an earlier day's minutes still count as "the same hour": room for a job that
+ * starts a little late, not so much that the climb of a morning hides a surge at night.
+ */
+export const SAME_HOUR_BAND_MINUTES = 30;
+
+/** A region surge must also exceed what is expected by this share, so that ordinary day-to-day variation of a busy region does not open the drill-down. */
+export const SURGE_MARGIN = 0.05;
+
 const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+const BAND_MS = SAME_HOUR_BAND_MINUTES * MINUTE_MS;
 
 /** The thresholds that make a rate hot (settings of the same names). */
 export interface HeatThresholds {
@@ -45,7 +54,7 @@ export interface RateHistory {
   readonly peakPerMinute: number;
   /** ISO-8601 start of those five minutes. */
   readonly peakAt?: string;
-  /** Invocations a minute in the busiest five minutes within an hour of this time of day on earlier days. */
+  /** Invocations a minute in the busiest five minutes within SAME_HOUR_BAND_MINUTES of this time of day on earlier days. */
   readonly sameHourPerMinute: number;
 }
 
@@ -68,8 +77,9 @@ export function readHistory(history: MetricSeries | undefined, window: MetricWin
       peakPerMinute = perMinute;
       peakAt = point.at;
     }
+    // How far the period lies from this time of day, in either direction.
     const offset = (((windowEnd - at) % DAY_MS) + DAY_MS) % DAY_MS;
-    if (offset <= HOUR_MS || offset >= DAY_MS - HOUR_MS) {
+    if (offset <= BAND_MS || offset >= DAY_MS - BAND_MS) {
       sameHourPerMinute = Math.max(sameHourPerMinute, perMinute);
     }
   }
@@ -176,16 +186,17 @@ export function invocationHeat(
 /** The region's invocation rate now against the same hour on earlier days: the gate of the invocation drill-down. */
 export interface RegionSurge {
   readonly tailPerMinute: number;
-  /** The busiest five minutes within an hour of this time of day on earlier days (0 when the history is empty). */
+  /** The busiest five minutes within half an hour of this time of day on earlier days (0 when the history is empty). */
   readonly expectedPerMinute: number;
-  /** Whether the rate exceeds what is expected by at least the floor. */
+  /** Whether the rate exceeds what is expected by at least the floor and by SURGE_MARGIN. */
   readonly surging: boolean;
 }
 
 /**
- * Whether the region's rate now exceeds its busiest same-hour rate of earlier days by at least `floor` a minute,
- * what one runaway function would add. Against the same hour, not a day's mean, so that a loop at 3 a.m. stands
- * out in a busy account and a lunchtime peak does not. Undefined when the window's series was not read.
+ * Whether the region's rate now exceeds its busiest same-hour rate of earlier days by at least `floor` a minute
+ * (what one runaway function would add) and by SURGE_MARGIN. Against the same hour, not a day's mean, so that a
+ * loop at 3 a.m. stands out in a busy account and a lunchtime peak does not. Undefined when the window's series
+ * was not read.
  */
 export function regionSurge(
   invocations: MetricSeries | undefined,
@@ -198,5 +209,7 @@ export function regionSurge(
   const tail = values.slice(-TAIL_MINUTES);
   const tailPerMinute = tail.reduce((total, value) => total + value, 0) / tail.length;
   const expectedPerMinute = readHistory(history, window).sameHourPerMinute;
-  return { tailPerMinute, expectedPerMinute, surging: tailPerMinute - expectedPerMinute >= floor };
+  const surging =
+    tailPerMinute - expectedPerMinute >= floor && tailPerMinute >= (1 + SURGE_MARGIN) * expectedPerMinute;
+  return { tailPerMinute, expectedPerMinute, surging };
 }
