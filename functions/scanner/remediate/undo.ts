@@ -132,28 +132,46 @@ export async function undoAction(input: UndoInput): Promise<UndoResult> {
     }
   } catch (error) {
     // Nothing changed: release the claim so the undo can be tried again.
-    await actionLog
-      .updateAction({ ...claimed, status: record.status, undo: undefined })
-      .catch(() => undefined);
+    await releaseClaim(actionLog, claimed, record);
     throw new UndoFailedError(
       `${operation} on ${record.functionName} failed, nothing was changed: ${describe(error)}`,
       { cause: error },
     );
   }
 
+  const done = await recordUndone(
+    actionLog,
+    claimed,
+    undo,
+    clock,
+    `reserved concurrency of ${record.functionName} was restored to ${concurrencyText(restored)}`,
+  );
+  return { record: done, restored, operation };
+}
+
+/** Gives back an undo's claim on a record after nothing (or not everything) was changed, so it can run again. */
+async function releaseClaim(actionLog: UndoInput['actionLog'], claimed: ActionRecord, record: ActionRecord) {
+  await actionLog.updateAction({ ...claimed, status: record.status, undo: undefined }).catch(() => undefined);
+}
+
+/** Marks a claimed record undone once Lambda accepted the restore; `changed` says what stands if that fails. */
+async function recordUndone(
+  actionLog: UndoInput['actionLog'],
+  claimed: ActionRecord,
+  undo: NonNullable<ActionRecord['undo']>,
+  clock: Clock,
+  changed: string,
+): Promise<ActionRecord> {
   try {
-    const done = await actionLog.updateAction({
+    return await actionLog.updateAction({
       ...claimed,
       status: 'undone',
       undo: { ...undo, finishedAt: new Date(clock.now()).toISOString() },
     });
-    return { record: done, restored, operation };
   } catch (error) {
-    throw new UndoFailedError(
-      `reserved concurrency of ${record.functionName} was restored to ${concurrencyText(restored)}, but the ` +
-        `undo could not be recorded: ${describe(error)}`,
-      { cause: error },
-    );
+    throw new UndoFailedError(`${changed}, but the undo could not be recorded: ${describe(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -180,9 +198,7 @@ async function resume(
       });
     } catch (error) {
       // The claim is released so that the undo can be run again; mappings already enabled then read as changed.
-      await actionLog
-        .updateAction({ ...claimed, status: record.status, undo: undefined })
-        .catch(() => undefined);
+      await releaseClaim(actionLog, claimed, record);
       const done = resumed.map((mapping) => mapping.eventSourceArn).join(', ');
       throw new UndoFailedError(
         `UpdateEventSourceMapping on ${mapping.eventSourceArn} (${mapping.uuid}) failed: ${describe(error)}; ` +
@@ -193,20 +209,14 @@ async function resume(
       );
     }
   }
-  try {
-    const done = await actionLog.updateAction({
-      ...claimed,
-      status: 'undone',
-      undo: { ...undo, finishedAt: new Date(clock.now()).toISOString() },
-    });
-    return { record: done, restored: null, operation: 'UpdateEventSourceMapping', mappings: resumed };
-  } catch (error) {
-    throw new UndoFailedError(
-      `the event source mappings of ${record.functionName} were enabled again, but the undo could not be ` +
-        `recorded: ${describe(error)}`,
-      { cause: error },
-    );
-  }
+  const done = await recordUndone(
+    actionLog,
+    claimed,
+    undo,
+    clock,
+    `the event source mappings of ${record.functionName} were enabled again`,
+  );
+  return { record: done, restored: null, operation: 'UpdateEventSourceMapping', mappings: resumed };
 }
 
 function refuseUnlessUndoable(record: ActionRecord, now: number): void {
