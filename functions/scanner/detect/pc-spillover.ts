@@ -18,6 +18,24 @@ export const RPS_PER_PROVISIONED_UNIT = 10;
 const HEADROOM = 1.1;
 
 /**
+ * The busiest minute's average rate per provisioned environment at or above this share of the 10 rps limit makes
+ * it likely that some second of that minute went past the limit: one-minute data shows only the average.
+ */
+const LIKELY_SHARE_OF_LIMIT = 0.7;
+
+/** Standard deviations of the random split that the level recommended during weighted routing covers. */
+const ROUTING_DEVIATIONS = 3;
+
+/** What a qualifier needs provisioned: its peak concurrency or its peak requests per second over 10, whichever is higher. */
+function provisionedNeed(
+  peakConcurrency: number | undefined,
+  peakRequestsPerSecond: number | undefined,
+): number | undefined {
+  if (peakConcurrency === undefined && peakRequestsPerSecond === undefined) return undefined;
+  return Math.max(peakConcurrency ?? 0, (peakRequestsPerSecond ?? 0) / RPS_PER_PROVISIONED_UNIT);
+}
+
+/**
  * The provisioned level a qualifier needs: its peak concurrency or its peak requests per second over 10,
  * whichever is higher, plus 10%; undefined when neither was read.
  */
@@ -25,9 +43,8 @@ export function recommendedProvisionedConcurrency(
   peakConcurrency: number | undefined,
   peakRequestsPerSecond: number | undefined,
 ): number | undefined {
-  if (peakConcurrency === undefined && peakRequestsPerSecond === undefined) return undefined;
-  const need = Math.max(peakConcurrency ?? 0, (peakRequestsPerSecond ?? 0) / RPS_PER_PROVISIONED_UNIT);
-  return Math.ceil(need * HEADROOM);
+  const need = provisionedNeed(peakConcurrency, peakRequestsPerSecond);
+  return need === undefined ? undefined : Math.ceil(need * HEADROOM);
 }
 
 /** The config that serves the qualifier: on the qualifier itself, or on the version an alias points to. */
@@ -61,11 +78,51 @@ export function unqualifiedInvocations(fn: FunctionMetrics | undefined): number 
   return Math.max(0, total - sumOf(entries));
 }
 
-function routingText(alias: AliasRouting | undefined): string | undefined {
-  const weights = Object.entries(alias?.additionalVersionWeights ?? {});
-  if (!alias || weights.length === 0) return undefined;
-  const extra = weights.map(([version, weight]) => `version ${version} ${Math.round(weight * 100)}%`);
-  return `version ${alias.functionVersion} and ${extra.join(', ')}`;
+/** The versions an alias routes to with their shares, the alias's own version first; empty without routing. */
+function routingShares(alias: AliasRouting | undefined): { version: string; share: number }[] {
+  const extra = Object.entries(alias?.additionalVersionWeights ?? {});
+  if (!alias || extra.length === 0) return [];
+  const rest = 1 - extra.reduce((total, [, weight]) => total + weight, 0);
+  return [
+    { version: alias.functionVersion, share: rest },
+    ...extra.map(([version, share]) => ({ version, share })),
+  ];
+}
+
+function routingText(shares: readonly { version: string; share: number }[]): string | undefined {
+  if (shares.length === 0) return undefined;
+  return shares.map(({ version, share }) => `version ${version} ${Math.round(share * 100)}%`).join(', ');
+}
+
+/**
+ * The provisioned level to keep while weighted routing lasts. Lambda splits provisioned concurrency between the
+ * versions by weight, but picks the version of each request at random, so a version's share of the concurrent
+ * requests strays from its weight, the more so for a small weight and little traffic. The level covers `need`
+ * plus ROUTING_DEVIATIONS standard deviations of the split for the version with the smallest weight (a binomial
+ * share of `need` requests), plus the usual head room; undefined without routing or a need.
+ */
+export function routingProvisionedConcurrency(
+  need: number | undefined,
+  shares: readonly { version: string; share: number }[],
+): number | undefined {
+  const smallest = Math.min(...shares.map(({ share }) => share));
+  if (need === undefined || shares.length === 0 || !(smallest > 0 && smallest < 1)) return undefined;
+  const spread = ROUTING_DEVIATIONS * Math.sqrt((need * (1 - smallest)) / smallest);
+  return Math.ceil((need + spread) * HEADROOM);
+}
+
+/** How the 10 requests a second rule stands, as far as one-minute data can tell. */
+type RateRule = 'exceeded' | 'likely exceeded' | 'within';
+
+/**
+ * The busiest minute's average rate per provisioned environment is a lower bound for its busiest second: above
+ * the limit, the limit was certainly exceeded; close to it, likely (traffic within a minute is rarely even).
+ */
+function rateRule(peakMinuteRpsPerUnit: number): RateRule {
+  if (peakMinuteRpsPerUnit > RPS_PER_PROVISIONED_UNIT) return 'exceeded';
+  return peakMinuteRpsPerUnit >= LIKELY_SHARE_OF_LIMIT * RPS_PER_PROVISIONED_UNIT
+    ? 'likely exceeded'
+    : 'within';
 }
 
 function spilloverFinding(
@@ -88,7 +145,10 @@ function spilloverFinding(
       : undefined;
   const rpsPerUnit = peakRps !== undefined && provisioned ? peakRps / provisioned : undefined;
   const recommended = recommendedProvisionedConcurrency(peakConcurrency, peakRps);
-  const routing = routingText(alias);
+  const shares = routingShares(alias);
+  const routing = routingText(shares);
+  const duringRouting = routingProvisionedConcurrency(provisionedNeed(peakConcurrency, peakRps), shares);
+  const rule = rpsPerUnit === undefined ? undefined : rateRule(rpsPerUnit);
   const bypassing = unqualifiedInvocations(metrics.functions.find((fn) => fn.functionName === name));
   const since = qualifier.spilloverInvocations.points.find((point) => point.value > 0)?.at;
 
@@ -102,14 +162,25 @@ function spilloverFinding(
   ];
   if (routing !== undefined) {
     advice.push(
-      `The alias splits traffic between ${routing}. Lambda picks the version per request at random, so at low ` +
-        'traffic the split can stray far from the weights; provision more while the routing lasts.',
+      `Weighted routing is active on this alias: ${routing}. Lambda divides the provisioned environments by ` +
+        'weight but picks the version of each request at random, so at low traffic a version often gets more ' +
+        'requests than its share of the environments' +
+        (duringRouting !== undefined
+          ? `; while the routing lasts, keep at least ${formatCount(duringRouting)} provisioned, enough for the ` +
+            'version with the smallest weight as well, and lower it again once the alias points at one version.'
+          : '; provision more while the routing lasts.'),
     );
   }
-  if (rpsPerUnit !== undefined && rpsPerUnit > RPS_PER_PROVISIONED_UNIT) {
+  if (rule !== undefined && rule !== 'within' && rpsPerUnit !== undefined) {
+    const observed =
+      `In the busiest minute each provisioned environment averaged ${rpsPerUnit.toFixed(1)} requests a second; ` +
+      'one-minute data shows only that average, so the busiest second was at least as high.';
     advice.push(
-      `Each provisioned environment serves at most ${RPS_PER_PROVISIONED_UNIT} requests a second; the peak was ` +
-        `${rpsPerUnit.toFixed(1)} per environment, so size for the request rate divided by ${RPS_PER_PROVISIONED_UNIT}.`,
+      `Each provisioned environment serves at most ${RPS_PER_PROVISIONED_UNIT} requests a second. ${observed} ` +
+        (rule === 'exceeded'
+          ? 'The limit was exceeded'
+          : `That is close enough to the limit that it was likely exceeded in the busiest seconds`) +
+        `; size for the peak request rate divided by ${RPS_PER_PROVISIONED_UNIT} as well as for the peak concurrency.`,
     );
   }
   if (bypassing !== undefined && bypassing > 0) {
@@ -137,9 +208,13 @@ function spilloverFinding(
       recommendedProvisionedConcurrency: recommended ?? 'unknown',
       ...(peakRps !== undefined ? { peakRequestsPerSecond: Math.round(peakRps * 10) / 10 } : {}),
       ...(rpsPerUnit !== undefined
-        ? { requestsPerSecondPerProvisionedUnit: Math.round(rpsPerUnit * 10) / 10 }
+        ? {
+            peakMinuteRequestsPerSecondPerUnit: Math.round(rpsPerUnit * 10) / 10,
+            tenRequestsPerSecondRule: rule ?? 'within',
+          }
         : {}),
       ...(routing !== undefined ? { aliasRouting: routing } : {}),
+      ...(duringRouting !== undefined ? { recommendedWhileRouting: duringRouting } : {}),
       ...(bypassing !== undefined ? { unqualifiedOrLatestInvocations: bypassing } : {}),
       ...windowEvidence(metrics),
     },

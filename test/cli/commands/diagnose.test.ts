@@ -22,7 +22,7 @@ describe('lambda-sentinel diagnose', () => {
     expect(stdout).toMatch(
       /^\[WARNING\] Provisioned concurrency and aliases: quote-api:live spilled [\d,]+ invocations/m,
     );
-    expect(stdout).toContain('version 7 and version 8 10%');
+    expect(stdout).toMatch(/Weighted routing is\s+active on this alias: version 7 90%, version 8 10%/);
     // 15% of its requests call it without the alias (fewer served while the account's hog holds the pool).
     expect(stdout).toMatch(/\d{1,2},\d{3} invocations called quote-api\s+without an alias/);
     expect(stdout).toMatch(

@@ -1,6 +1,7 @@
 import {
   pcSpillover,
   recommendedProvisionedConcurrency,
+  routingProvisionedConcurrency,
   unqualifiedInvocations,
 } from '../../../../functions/scanner/detect/pc-spillover';
 import type {
@@ -75,8 +76,10 @@ describe('pc-spillover', () => {
       peakConcurrentExecutions: 58,
       recommendedProvisionedConcurrency: 64,
       peakRequestsPerSecond: 20,
-      requestsPerSecondPerProvisionedUnit: 0.4,
+      peakMinuteRequestsPerSecondPerUnit: 0.4,
+      tenRequestsPerSecondRule: 'within',
     });
+    expect(finding?.evidence).not.toHaveProperty('recommendedWhileRouting');
     expect(finding?.guidance).toMatch(/at least 64/);
     expect(finding?.guidance).not.toMatch(/splits traffic|10 requests a second|without an alias/);
     expect(finding?.links?.[1]?.url).toContain(
@@ -84,10 +87,33 @@ describe('pc-spillover', () => {
     );
   });
 
-  it('non-compliant 2: weighted alias routing is named, with the advice to provision more while it lasts', () => {
+  it('non-compliant 2: active weighted routing is named with its versions and weights, and a level to keep while it lasts', () => {
     const [finding] = detect({ qualifiers: [live(20)], provisioned: [setup(50, { '8': 0.1 })] });
-    expect(finding?.evidence.aliasRouting).toBe('version 7 and version 8 10%');
-    expect(finding?.guidance).toMatch(/provision more while the routing lasts/);
+    // A need of 58, plus three deviations of a 10% share of it (3 × √(58 × 0.9 / 0.1) ≈ 68.5), plus 10%.
+    expect(finding?.evidence).toMatchObject({
+      aliasRouting: 'version 7 90%, version 8 10%',
+      recommendedProvisionedConcurrency: 64,
+      recommendedWhileRouting: 140,
+    });
+    expect(finding?.guidance).toMatch(
+      /Weighted routing is active on this alias: version 7 90%, version 8 10%\..*keep at least 140 provisioned/,
+    );
+  });
+
+  it('the more even the weights, the less a level during routing needs above the peak', () => {
+    expect(
+      routingProvisionedConcurrency(58, [
+        { version: '7', share: 0.5 },
+        { version: '8', share: 0.5 },
+      ]),
+    ).toBe(89);
+    expect(routingProvisionedConcurrency(58, [])).toBeUndefined();
+    expect(
+      routingProvisionedConcurrency(undefined, [
+        { version: '7', share: 0.9 },
+        { version: '8', share: 0.1 },
+      ]),
+    ).toBeUndefined();
   });
 
   it('non-compliant 3: invocations of $LATEST or the unqualified name are flagged while provisioned concurrency is on the alias', () => {
@@ -101,17 +127,32 @@ describe('pc-spillover', () => {
     expect(finding?.guidance).toMatch(/Point the triggers .* at checkout:live/);
   });
 
-  it('non-compliant 4: more than 10 requests a second per provisioned unit is flagged and sized for', () => {
+  it('non-compliant 4: more than 10 requests a second per provisioned unit in the busiest minute is exceeded, and sized for', () => {
     const [finding] = detect({
       qualifiers: [live(20, { concurrentExecutions: flat(6), invocations: flat(6000) })],
       provisioned: [setup(5)],
     });
     expect(finding?.evidence).toMatchObject({
       peakRequestsPerSecond: 100,
-      requestsPerSecondPerProvisionedUnit: 20,
+      peakMinuteRequestsPerSecondPerUnit: 20,
+      tenRequestsPerSecondRule: 'exceeded',
       recommendedProvisionedConcurrency: 11,
     });
-    expect(finding?.guidance).toMatch(/at most 10 requests a second; the peak was 20.0 per environment/);
+    expect(finding?.guidance).toMatch(
+      /averaged 20.0 requests a second; one-minute data shows only that average, so the busiest second was at least as high\. The limit was exceeded/,
+    );
+  });
+
+  it('non-compliant 5: an average close to the limit says the limit was likely exceeded in the busiest seconds', () => {
+    const [finding] = detect({
+      qualifiers: [live(20, { concurrentExecutions: flat(6), invocations: flat(2400) })],
+      provisioned: [setup(5)],
+    });
+    expect(finding?.evidence).toMatchObject({
+      peakMinuteRequestsPerSecondPerUnit: 8,
+      tenRequestsPerSecondRule: 'likely exceeded',
+    });
+    expect(finding?.guidance).toMatch(/likely exceeded in the busiest seconds/);
   });
 
   it('finds the config on the version an alias points to, and says when the setup could not be read', () => {
