@@ -111,10 +111,27 @@ export interface SentinelOptions {
    * @default true
    */
   readonly selfMonitoring?: boolean;
+  /**
+   * EventBridge bus that every run's findings and actions are put on as events (`source: lambda-sentinel`), for
+   * ticketing, paging and chat tools, and, in organization mode, the central bus of the management account.
+   * @default - the default bus of the sentinel's own account and region
+   */
+  readonly eventBusArn?: string;
+  /**
+   * Organization mode: the organizational units (`ou-...`) or root (`r-...`) whose accounts get a member sentinel
+   * through a service-managed CloudFormation StackSet; set, the app also synthesizes the organization stack.
+   * @default - none: a single-account deployment
+   */
+  readonly orgTargets?: readonly string[];
+  /**
+   * Organization mode: the regions of every target account the StackSet deploys a member sentinel to.
+   * @default - the organization stack's own region
+   */
+  readonly regions?: readonly string[];
 }
 
-/** Settings whose default is derived at run time rather than a fixed value. */
-type DerivedSetting = 'hogCap';
+/** Settings whose default is derived at deploy or run time rather than a fixed value. */
+type DerivedSetting = 'hogCap' | 'eventBusArn';
 
 /** Validated settings with every default applied (`hogCap` stays undefined when the cap is to be derived). */
 export type SentinelSettings = {
@@ -149,6 +166,9 @@ export const DEFAULT_SETTINGS: SentinelSettings = {
   capHoldMinutes: 60,
   protectTag: 'lambda-sentinel:protect',
   selfMonitoring: true,
+  eventBusArn: undefined,
+  orgTargets: [],
+  regions: [],
 };
 
 /** Names of every setting, in the order they are documented. */
@@ -181,6 +201,12 @@ const MAX_ACTIONS_PER_RUN = 100;
 const EMAIL = /^[^\s@,;<>()]+@[^\s@,;<>()]+\.[A-Za-z]{2,}$/;
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\(\S+( \S+){5}\)$/;
+// Bus names: 1-256 of letters, digits and ._-/ (EventBridge's pattern for event bus names).
+const EVENT_BUS_ARN =
+  /^arn:aws[a-z-]*:events:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/;
+// Organizations' id patterns: ou-<root part>-<8 to 32>, and r-<4 to 32>.
+const ORG_TARGET = /^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 // Tag keys: 1-128 Unicode letters, digits, spaces and _.:/=+-@ (AWS tagging rules); aws: is reserved.
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 
@@ -323,7 +349,39 @@ export function parseSettings(raw: Raw, origin = 'configuration'): SentinelSetti
     capHoldMinutes: read('capHoldMinutes', number(0, 1440, true), 'a number of minutes > 0 and <= 1440'),
     protectTag: read('protectTag', tagKey, TAG_KEY_ALLOWED),
     selfMonitoring: read('selfMonitoring', boolean, 'true or false'),
+    eventBusArn: read(
+      'eventBusArn',
+      (value) => (typeof value === 'string' && EVENT_BUS_ARN.test(value.trim()) ? value.trim() : undefined),
+      'an EventBridge bus ARN: arn:aws:events:<region>:<12-digit account>:event-bus/<name>',
+    ),
+    orgTargets: read(
+      'orgTargets',
+      (value) => {
+        const targets = stringList(value);
+        return targets && targets.every((target) => ORG_TARGET.test(target))
+          ? [...new Set(targets)]
+          : undefined;
+      },
+      'a comma list of organizational unit ids (ou-xxxx-xxxxxxxx) or the root id (r-xxxx)',
+    ),
+    regions: read(
+      'regions',
+      (value) => {
+        const regions = stringList(value);
+        return regions && regions.every((region) => REGION.test(region)) ? [...new Set(regions)] : undefined;
+      },
+      'a comma list of AWS regions, e.g. eu-west-1,us-east-1',
+    ),
   };
+
+  if (settings.regions.length > 0 && settings.orgTargets.length === 0) {
+    problems.push({
+      key: 'regions',
+      value: raw.regions,
+      allowed:
+        'only with orgTargets: the regions are where the organization StackSet deploys member sentinels',
+    });
+  }
 
   const missedRunWindow = 2 * (schedulePeriodMinutes(settings.schedule) ?? 0);
   if (settings.selfMonitoring && missedRunWindow > MAX_ALARM_WINDOW_MINUTES) {

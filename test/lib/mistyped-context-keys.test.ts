@@ -40,11 +40,15 @@ describe('intendedSettingKey', () => {
     ['maxActions', 'maxActionsPerRun'],
     ['hogcap', 'hogCap'],
     ['selfmonitor', 'selfMonitoring'],
+    // This app reads no region from context: `-c region=...` is the organization mode's `regions` mistyped.
+    ['region', 'regions'],
+    ['orgTarget', 'orgTargets'],
+    ['eventBus', 'eventBusArn'],
   ])('takes %s for a mistyped %s', (key, setting) => {
     expect(intendedSettingKey(key)).toBe(setting);
   });
 
-  it.each(['env', 'stage', 'vpcId', 'myAppSetting', 'team', 'region', 'account', 'stackName', 'environment'])(
+  it.each(['env', 'stage', 'vpcId', 'myAppSetting', 'team', 'account', 'stackName', 'environment'])(
     'leaves %s, which resembles no setting, to whoever reads it',
     (key) => {
       expect(intendedSettingKey(key)).toBeUndefined();

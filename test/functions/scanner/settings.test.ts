@@ -87,6 +87,37 @@ describe('parseSettings', () => {
   });
 });
 
+describe('parseSettings: events and organization keys', () => {
+  test('read an event bus ARN, organizational units and the root, and regions', () => {
+    expect(
+      parseSettings({
+        eventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/sentinel-central',
+        orgTargets: 'ou-ab12-34cd5678, r-ab12',
+        regions: 'eu-west-1,us-east-1',
+      }),
+    ).toMatchObject({
+      eventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/sentinel-central',
+      orgTargets: ['ou-ab12-34cd5678', 'r-ab12'],
+      regions: ['eu-west-1', 'us-east-1'],
+    });
+    expect(DEFAULT_SETTINGS).toMatchObject({ eventBusArn: undefined, orgTargets: [], regions: [] });
+  });
+
+  test.each([
+    ['eventBusArn', 'sentinel-central'],
+    ['eventBusArn', 'arn:aws:sns:eu-west-1:111122223333:topic'],
+    ['orgTargets', 'ou-ab12'],
+    ['orgTargets', '123456789012'],
+  ])('%s=%s is rejected, naming the key', (key, value) => {
+    expect(problemsOf({ [key]: value })).toEqual([key]);
+  });
+
+  test('rejects regions that are not regions, and regions without orgTargets', () => {
+    expect(problemsOf({ orgTargets: 'r-ab12', regions: 'eu-west-1,Ireland' })).toEqual(['regions']);
+    expect(() => parseSettings({ regions: 'eu-west-1' })).toThrow(/regions=.*only with orgTargets/);
+  });
+});
+
 describe('parseSettings: metric detection keys', () => {
   test('default to a 15-minute window, hogs at 80% of the pool, loops at 10x their peak of 8 days and 600 a minute', () => {
     expect(DEFAULT_SETTINGS).toMatchObject({
