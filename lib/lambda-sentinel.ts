@@ -321,6 +321,16 @@ export class LambdaSentinel extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }),
     );
+    // Findings and actions go out as events on exactly one bus: the one named, or this account's default bus.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [
+          this.settings.eventBusArn ??
+            `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/default`,
+        ],
+      }),
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ENCRYPTED_PUBLISH_KEY_ACTIONS, resources: [this.alertKey.keyArn] }),
     );

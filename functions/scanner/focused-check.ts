@@ -23,7 +23,7 @@ export async function runFocusedCheck(
   const startedAt = clock.now();
 
   const previous = await deps.stateStore.load();
-  await deliverPendingAlerts(previous, target, deps);
+  const redelivered = await deliverPendingAlerts(previous, target, deps, settings);
 
   const candidates = [...new Set(functionNames)]
     .sort()
@@ -63,7 +63,7 @@ export async function runFocusedCheck(
   errors.push(...detected.errors);
   log({ phase: 'detect', findings: detected.findings, errors: detected.errors });
 
-  const alerted = await notifyAndPersist(settings, target, deps, {
+  const { errors: deliveryErrors, ...alerted } = await notifyAndPersist(settings, target, deps, {
     snapshot,
     findings: detected.findings,
     previous,
@@ -73,6 +73,8 @@ export async function runFocusedCheck(
     keepLastRunAt: true,
   });
 
+  // Events EventBridge refused are the run's errors; the alert they belong to was delivered all the same.
+  errors.push(...redelivered.errors, ...deliveryErrors);
   const report: ScanReport = {
     findings: detected.findings,
     actions: [],
@@ -85,6 +87,7 @@ export async function runFocusedCheck(
       throttledCalls: budget.throttledCalls,
       metricsRequested: 0,
       ...alerted,
+      eventsPut: redelivered.put + alerted.eventsPut,
       durationMs: clock.now() - startedAt,
     },
   };

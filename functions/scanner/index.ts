@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -23,6 +24,7 @@ const clients: ScanClients = {
   lambda: new LambdaClient({ maxAttempts: 1 }),
   cloudwatch: new CloudWatchClient({ maxAttempts: 1 }),
   sns: new SNSClient({}),
+  events: new EventBridgeClient({}),
 };
 const dynamodb = new DynamoDBClient({});
 const sqs = new SQSClient({});

@@ -382,6 +382,8 @@ export interface ScanStats {
   readonly reminders: number;
   readonly resolved: number;
   readonly alertSent: boolean;
+  /** Events EventBridge accepted on the run's bus (findings, actions and the digest of each alert delivered). */
+  readonly eventsPut: number;
   readonly durationMs: number;
 }
 

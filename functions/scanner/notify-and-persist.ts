@@ -1,8 +1,10 @@
 import { isUnsettled, unsettledSighting } from './collect/inventory';
-import type { AccountSnapshot, Action, Finding, ScanStats, UnsettledSighting } from './model';
+import type { AccountSnapshot, Action, Finding, ScanError, ScanStats, UnsettledSighting } from './model';
 import { planAlert } from './notify/plan-alert';
 import { publishAlert } from './notify/publish-alert';
+import { putSentinelEvents } from './notify/publish-events';
 import { renderAlert } from './notify/render-alert';
+import { sentinelEvents } from './notify/sentinel-events';
 import type { SkippedRemediation } from './remediate/decide';
 import type { ScanDependencies, ScanTarget } from './run-scan';
 import type { SentinelSettings } from './settings';
@@ -48,8 +50,13 @@ export interface RunOutcome {
   readonly spilloverProbedThrough?: string;
 }
 
-/** What the alert step did, as the run report counts it. */
-export type AlertStats = Pick<ScanStats, 'newFindings' | 'reminders' | 'resolved' | 'alertSent'>;
+/** What the alert step did, as the run report counts it, and the events it could not put (the run goes on). */
+export type AlertStats = Pick<
+  ScanStats,
+  'newFindings' | 'reminders' | 'resolved' | 'alertSent' | 'eventsPut'
+> & {
+  readonly errors: readonly ScanError[];
+};
 
 /**
  * Compares the run's findings with the open ones, renders the alert, saves the state change with the alert in it,
@@ -57,7 +64,7 @@ export type AlertStats = Pick<ScanStats, 'newFindings' | 'reminders' | 'resolved
  * next run and a finding is never alerted twice, whichever run (scan or focused check) saw it first.
  */
 export async function notifyAndPersist(
-  settings: Pick<SentinelSettings, 'renotifyHours'>,
+  settings: Pick<SentinelSettings, 'renotifyHours' | 'eventBusArn'>,
   target: ScanTarget,
   deps: ScanDependencies,
   outcome: RunOutcome,
@@ -71,7 +78,7 @@ export async function notifyAndPersist(
     now: startedAt,
     settings,
   });
-  const alert = renderAlert(
+  const rendered = renderAlert(
     plan,
     { accountId: target.accountId, region: target.region, now: startedAt, alertId: deps.newAlertId() },
     {
@@ -82,6 +89,18 @@ export async function notifyAndPersist(
       },
     },
   );
+  // Saved with the alert, so that a retried run puts the events of an alert it delivers, and only once.
+  const alert = rendered && {
+    ...rendered,
+    events: sentinelEvents(plan, remediation.actions, {
+      accountId: target.accountId,
+      region: target.region,
+      ...(target.selfFunctionName !== undefined ? { sentinel: target.selfFunctionName } : {}),
+      now: startedAt,
+      alertId: rendered.id,
+      subject: rendered.subject,
+    }),
+  };
   deps.log({
     phase: 'notify',
     newFindings: plan.newFindings.length,
@@ -111,28 +130,48 @@ export async function notifyAndPersist(
   }
   deps.log({ phase: 'persist', upserted: plan.upsert.length, removed: plan.remove.length });
 
-  if (alert) await deliver(alert, target, deps);
+  const delivered = alert ? await deliver(alert, target, deps, settings) : { put: 0, errors: [] };
   return {
     newFindings: plan.newFindings.length,
     reminders: plan.reminders.length,
     resolved: plan.resolved.length,
     alertSent: alert !== undefined,
+    eventsPut: delivered.put,
+    errors: delivered.errors,
   };
 }
 
-/** Publishes alerts an earlier run saved but could not confirm sent, before this run adds its own. */
+/**
+ * Publishes alerts an earlier run saved but could not confirm sent, before this run adds its own; answers the
+ * events put with them, and the ones that could not be.
+ */
 export async function deliverPendingAlerts(
   previous: PreviousState,
   target: ScanTarget,
   deps: ScanDependencies,
-): Promise<void> {
+  settings: Pick<SentinelSettings, 'eventBusArn'>,
+): Promise<{ put: number; errors: ScanError[] }> {
+  let put = 0;
+  const errors: ScanError[] = [];
   for (const alert of previous.pendingAlerts) {
     deps.log({ phase: 'notify', redelivering: alert.id, subject: alert.subject, createdAt: alert.createdAt });
-    await deliver(alert, target, deps);
+    const delivered = await deliver(alert, target, deps, settings);
+    put += delivered.put;
+    errors.push(...delivered.errors);
   }
+  return { put, errors };
 }
 
-async function deliver(alert: PendingAlert, target: ScanTarget, deps: ScanDependencies): Promise<void> {
+/**
+ * Publishes the alert, then puts its events (best effort: what EventBridge refuses is returned, the e-mail stands),
+ * then marks it delivered. Failing to publish or to mark it throws: the run must fail so that it is retried.
+ */
+async function deliver(
+  alert: PendingAlert,
+  target: ScanTarget,
+  deps: ScanDependencies,
+  settings: Pick<SentinelSettings, 'eventBusArn'>,
+): Promise<{ put: number; errors: ScanError[] }> {
   try {
     await publishAlert(deps.clients.sns, target.topicArn, alert, deps.budget);
   } catch (error) {
@@ -140,6 +179,10 @@ async function deliver(alert: PendingAlert, target: ScanTarget, deps: ScanDepend
       cause: error,
     });
   }
+  const events =
+    deps.clients.events && alert.events && alert.events.length > 0
+      ? await putSentinelEvents(deps.clients.events, settings.eventBusArn, alert.events, deps.budget)
+      : { put: 0, errors: [] };
   try {
     await deps.stateStore.markDelivered(alert.id);
   } catch (error) {
@@ -147,6 +190,7 @@ async function deliver(alert: PendingAlert, target: ScanTarget, deps: ScanDepend
       cause: error,
     });
   }
+  return events;
 }
 
 /**

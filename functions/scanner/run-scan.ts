@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { RequestBudget } from './aws/request-budget';
@@ -23,6 +24,11 @@ export interface ScanClients {
   readonly lambda: LambdaClient;
   readonly cloudwatch: CloudWatchClient;
   readonly sns: SNSClient;
+  /**
+   * Puts the run's findings and actions on its EventBridge bus.
+   * @default - no events are put (tools and tests that have no bus)
+   */
+  readonly events?: EventBridgeClient;
 }
 
 /** The account and the sentinel's own resources a run works on. */
@@ -76,7 +82,7 @@ export async function runScan(
   const startedAt = clock.now();
 
   const previous = await stateStore.load();
-  await deliverPendingAlerts(previous, target, deps);
+  const redelivered = await deliverPendingAlerts(previous, target, deps, settings);
 
   const inventory = await collectInventory({
     lambda: clients.lambda,
@@ -166,7 +172,7 @@ export async function runScan(
   });
   errors.push(...acted.errors);
 
-  const alerted = await notifyAndPersist(settings, target, deps, {
+  const { errors: deliveryErrors, ...alerted } = await notifyAndPersist(settings, target, deps, {
     snapshot,
     findings,
     previous,
@@ -176,6 +182,8 @@ export async function runScan(
     spilloverProbedThrough: spilloverProbedThrough(previous.spilloverProbedThrough, metrics.metrics),
   });
 
+  // Events EventBridge refused are the run's errors; the alert they belong to was delivered all the same.
+  errors.push(...redelivered.errors, ...deliveryErrors);
   const report: ScanReport = {
     findings,
     actions: acted.actions,
@@ -188,6 +196,7 @@ export async function runScan(
       throttledCalls: budget.throttledCalls,
       metricsRequested: metrics.metricsRequested,
       ...alerted,
+      eventsPut: redelivered.put + alerted.eventsPut,
       durationMs: clock.now() - startedAt,
     },
   };

@@ -210,6 +210,7 @@ describe('LambdaSentinelStack with no context', () => {
         'lambda:ListEventSourceMappings',
         'cloudwatch:GetMetricData',
         'sns:Publish',
+        'events:PutEvents',
         'kms:GenerateDataKey',
         'kms:Decrypt',
         // What the state store sends during a run: no GetItem or Query, which no run makes.
@@ -257,6 +258,31 @@ describe('LambdaSentinelStack with no context', () => {
         functionArns,
       ]);
     }
+  });
+
+  it('puts events on this account’s default bus, and only there, unless eventBusArn names another', () => {
+    const putEvents = (context: Record<string, string>) =>
+      statementsGranting(synthesize(context), 'events:PutEvents').map((statement) => statement.Resource);
+
+    expect(putEvents({})).toEqual([
+      {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':events:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':event-bus/default',
+          ],
+        ],
+      },
+    ]);
+    expect(putEvents({ eventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/central' })).toEqual([
+      'arn:aws:events:eu-west-1:111122223333:event-bus/central',
+    ]);
   });
 
   it('uses Resource "*" only for the actions IAM cannot scope', () => {

@@ -58,6 +58,7 @@ const NOTHING_CHECKED: ScanStats = {
   apiCalls: {},
   throttledCalls: 0,
   metricsRequested: 0,
+  eventsPut: 0,
   newFindings: 0,
   reminders: 0,
   resolved: 0,

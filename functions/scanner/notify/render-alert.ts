@@ -183,21 +183,34 @@ function findingEntry(
     label,
     fingerprint: finding.fingerprint,
     text: lines.join('\n'),
-    document: {
-      fingerprint: finding.fingerprint,
-      kind: finding.kind,
-      functionName: finding.functionName,
-      qualifier: finding.qualifier,
-      severity: finding.severity,
-      summary: finding.summary,
-      since: openSince,
-      firstSeenAt: reminder?.previous.firstSeenAt ?? new Date(now).toISOString(),
-      lastNotifiedAt: reminder?.previous.lastNotifiedAt,
-      evidence: finding.evidence,
-      guidance: finding.guidance,
-      links: finding.links ?? [],
-    },
+    document: findingDocument(finding, reminder, now),
   };
+}
+
+/**
+ * A new or reminded finding as the machine-readable alert and the `Finding Opened` / `Finding Reminder` events
+ * carry it.
+ */
+export function findingDocument(finding: Finding, reminder: Reminder | undefined, now: number): object {
+  return {
+    fingerprint: finding.fingerprint,
+    kind: finding.kind,
+    functionName: finding.functionName,
+    qualifier: finding.qualifier,
+    severity: finding.severity,
+    summary: finding.summary,
+    since: reminder?.since ?? finding.since ?? new Date(now).toISOString(),
+    firstSeenAt: reminder?.previous.firstSeenAt ?? new Date(now).toISOString(),
+    lastNotifiedAt: reminder?.previous.lastNotifiedAt,
+    evidence: finding.evidence,
+    guidance: finding.guidance,
+    links: finding.links ?? [],
+  };
+}
+
+/** A resolved finding as the machine-readable alert and the `Finding Resolved` event carry it. */
+export function resolvedDocument(stored: StoredFinding): object {
+  return { ...stored, since: storedSince(stored) };
 }
 
 function resolvedEntry(stored: StoredFinding): Entry {
@@ -209,7 +222,7 @@ function resolvedEntry(stored: StoredFinding): Entry {
     label,
     fingerprint: stored.fingerprint,
     text: `  - [${stored.severity}] ${stored.kind} on ${label}: ${oneLine(stored.summary)} (open since ${since})`,
-    document: { ...stored, since },
+    document: resolvedDocument(stored),
   };
 }
 
@@ -318,7 +331,8 @@ function section(title: string, total: number, texts: readonly string[], separat
 
 const textsOf = (entries: readonly Entry[]): string[] => entries.map((entry) => entry.text);
 
-function functionLabel(finding: Pick<Finding, 'functionName' | 'qualifier'>): string {
+/** A finding's function, with its alias or version where it has one: `checkout:live`. */
+export function functionLabel(finding: Pick<Finding, 'functionName' | 'qualifier'>): string {
   return finding.qualifier !== undefined
     ? `${finding.functionName}:${finding.qualifier}`
     : finding.functionName;
@@ -342,7 +356,8 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-function oneLine(value: string): string {
+/** Text on one line: control characters (line breaks included) become spaces. */
+export function oneLine(value: string): string {
   return value
     .replace(/\p{Cc}+/gu, ' ')
     .replace(/ {2,}/g, ' ')

@@ -1,4 +1,5 @@
 import type { Action, Finding, FindingKind, Severity, UnsettledSighting } from '../model';
+import type { SentinelEvent } from '../notify/sentinel-events';
 
 /** A finding as remembered between runs: enough to decide whether to alert again and to say it resolved. */
 export interface StoredFinding {
@@ -28,6 +29,8 @@ export interface PendingAlert {
   readonly message: string;
   /** ISO-8601 time the alert was decided. */
   readonly createdAt: string;
+  /** The run's findings and actions as EventBridge events, put on the bus when the alert is delivered. */
+  readonly events?: readonly SentinelEvent[];
 }
 
 /** Everything the previous runs left for this one. */

@@ -1,6 +1,7 @@
 import { GetFunctionCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { RequestBudget } from '../../../functions/scanner/aws/request-budget';
 import type { ScanReport } from '../../../functions/scanner/model';
@@ -18,6 +19,7 @@ const MINUTE = 60_000;
 
 const lambdaMock = mockClient(LambdaClient);
 const snsMock = mockClient(SNSClient);
+const eventsMock = mockClient(EventBridgeClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
 
 function publishedAlerts(): { subject: string; email: string; document: Record<string, unknown> }[] {
@@ -48,6 +50,11 @@ describe('runScan end to end (mocked Lambda and SNS, dynalite state)', () => {
     cloudwatchMock.reset();
     snsMock.on(PublishCommand).resolves({ MessageId: 'message-1' });
     cloudwatchMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    eventsMock.reset();
+    eventsMock.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_, index) => ({ EventId: `e-${index}` })),
+    }));
     clock = new VirtualClock(Date.parse('2030-01-01T12:00:00.000Z'), true);
     tableName = await dynamo.createStateTable();
     const now = clock.now();
@@ -87,6 +94,7 @@ describe('runScan end to end (mocked Lambda and SNS, dynalite state)', () => {
             lambda: new LambdaClient({ region: REGION }),
             cloudwatch: new CloudWatchClient({ region: REGION }),
             sns: new SNSClient({ region: REGION }),
+            events: new EventBridgeClient({ region: REGION }),
           },
           stateStore: new DynamoStateStore(dynamo.client, tableName, { clock, budget, renotifyHours: 24 }),
           budget,
@@ -236,6 +244,67 @@ describe('runScan end to end (mocked Lambda and SNS, dynalite state)', () => {
     expect(alerts[1]).toEqual(alerts[0]);
     expect(alerts[1]?.subject).toContain('2 new');
     expect(retry.stats.alertSent).toBe(false); // the retry's own findings were already notified
+  });
+
+  describe('findings as events', () => {
+    const putEntries = () =>
+      eventsMock.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+
+    test('a run with news puts one event per finding and its digest on the default bus, after the e-mail', async () => {
+      const report = await scan();
+
+      expect(putEntries().map((entry) => [entry.Source, entry.DetailType, entry.EventBusName])).toEqual([
+        ['lambda-sentinel', 'Finding Opened', undefined],
+        ['lambda-sentinel', 'Finding Opened', undefined],
+        ['lambda-sentinel', 'Run Digest', undefined],
+      ]);
+      const digest = JSON.parse(putEntries()[2]?.Detail ?? '{}') as { digest: string; alertId: string };
+      expect(digest.digest.split('\n')[0]).toBe(
+        `Account ${ACCOUNT} in ${REGION}: ${publishedAlerts()[0]?.subject}`,
+      );
+      expect(report.stats.eventsPut).toBe(3);
+
+      await scan(5); // nothing new: no alert, no event
+      expect(putEntries()).toHaveLength(3);
+    });
+
+    test('events go to the bus eventBusArn names', async () => {
+      const central = 'arn:aws:events:eu-west-1:111122223333:event-bus/sentinel-central';
+      await scan(0, parseSettings({ alertEmails: 'ops@example.com', eventBusArn: central }));
+
+      expect(new Set(putEntries().map((entry) => entry.EventBusName))).toEqual(new Set([central]));
+    });
+
+    test('when the bus refuses them the e-mail still goes out and the run reports it', async () => {
+      eventsMock
+        .on(PutEventsCommand)
+        .rejects(
+          Object.assign(new Error('no resource-based policy allows it'), { name: 'AccessDeniedException' }),
+        );
+
+      const report = await scan();
+
+      expect(publishedAlerts()).toHaveLength(1);
+      expect(report.stats).toMatchObject({ alertSent: true, eventsPut: 0 });
+      expect(report.errors).toEqual([
+        expect.objectContaining({ phase: 'notify', source: 'PutEvents', code: 'AccessDeniedException' }),
+      ]);
+    });
+
+    test('an alert delivered by the retry of a failed run carries its events, put once', async () => {
+      snsMock.on(PublishCommand).rejectsOnce(new Error('SNS is unavailable')).resolves({ MessageId: 'm-2' });
+
+      await expect(scan()).rejects.toBeInstanceOf(RunFailedError);
+      expect(putEntries()).toEqual([]); // nothing is put for an alert that was not published
+      await scan(1);
+      await scan(5);
+
+      expect(putEntries().map((entry) => entry.DetailType)).toEqual([
+        'Finding Opened',
+        'Finding Opened',
+        'Run Digest',
+      ]);
+    });
   });
 
   test('functions carrying the ignore tag are not reported', async () => {

@@ -33,6 +33,7 @@ const REPORT: ScanReport = {
     apiCalls: { ListFunctions: 3, GetFunction: 14, GetMetricData: 2, Publish: 1 },
     throttledCalls: 1,
     metricsRequested: 37,
+    eventsPut: 0,
     newFindings: 2,
     reminders: 0,
     resolved: 0,
