@@ -1,5 +1,7 @@
 import * as cloudwatchSdk from '@aws-sdk/client-cloudwatch';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import * as eventBridgeSdk from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import * as lambdaSdk from '@aws-sdk/client-lambda';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import * as snsSdk from '@aws-sdk/client-sns';
@@ -16,6 +18,7 @@ const lambdaMock = mockClient(LambdaClient);
 const snsMock = mockClient(SNSClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
 const sqsMock = mockClient(SQSClient);
+const eventsMock = mockClient(EventBridgeClient);
 const TOPIC = 'arn:aws:sns:eu-west-1:210987654321:LambdaSentinel-Alerts';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/210987654321/LambdaSentinel-PendingChecks';
@@ -46,6 +49,7 @@ async function coldStart(env: Record<string, string>): Promise<typeof Handler> {
     jest.doMock('@aws-sdk/client-sns', () => snsSdk);
     jest.doMock('@aws-sdk/client-cloudwatch', () => cloudwatchSdk);
     jest.doMock('@aws-sdk/client-sqs', () => sqsSdk);
+    jest.doMock('@aws-sdk/client-eventbridge', () => eventBridgeSdk);
     handler = (await import('../../../functions/scanner/index')).handler;
   });
   if (!handler) throw new Error('handler did not load');
@@ -66,6 +70,7 @@ describe('scanner handler', () => {
     snsMock.reset();
     cloudwatchMock.reset();
     sqsMock.reset();
+    eventsMock.reset();
     cloudwatchMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
     process.env = {
       ...saved,
@@ -101,6 +106,9 @@ describe('scanner handler', () => {
       Tags: {},
     });
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    eventsMock
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }, { EventId: 'e-2' }] });
     const handler = await coldStart({
       SENTINEL_SETTINGS: JSON.stringify({ sweepMinutes: 1 }),
       ALERT_TOPIC_ARN: TOPIC,
@@ -117,6 +125,15 @@ describe('scanner handler', () => {
     expect(publish?.TopicArn).toBe(TOPIC);
     expect(publish?.Subject).toContain('210987654321 eu-west-1');
     expect(JSON.parse(publish?.Message ?? '{}').email).toContain('EFS');
+    // The finding and the digest, on the account's default bus.
+    expect(
+      eventsMock
+        .commandCalls(PutEventsCommand)[0]
+        ?.args[0].input.Entries?.map((entry) => [entry.DetailType, entry.EventBusName]),
+    ).toEqual([
+      ['Finding Opened', undefined],
+      ['Run Digest', undefined],
+    ]);
     expect(emf()[0]).toMatchObject({ Sentinel: 'LambdaSentinel-Scanner', ScanCompleted: 1, NewFindings: 1 });
   });
 
