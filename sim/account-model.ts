@@ -5,6 +5,7 @@
  * AWS would (reserved concurrency, event source mappings, updates, published versions), recording each change
  * with its time so that the metrics follow it from then on.
  */
+import type { SimAccountResources } from './account-resources';
 import type { ShapeTerm } from './traffic-shape';
 
 /** How a function's own loop travels back to it; Lambda's loop detection sees only SQS, SNS, S3 and Lambda. */
@@ -197,6 +198,11 @@ export interface SimAccountModel {
   /** Traffic profiles shared by name (a class of functions alike but for volume). */
   readonly profiles?: Readonly<Record<string, TrafficProfile>>;
   readonly functions: SimFunction[];
+  /**
+   * EventBridge rules, SNS subscriptions, KMS keys and EFS file systems, for what `diagnose` reads.
+   * @default none of them
+   */
+  readonly resources?: SimAccountResources;
 }
 
 /**

@@ -4,16 +4,23 @@ import {
   type GetMetricDataCommandInput,
   type GetMetricStatisticsCommandInput,
 } from '@aws-sdk/client-cloudwatch';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { InvalidParameterException, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import type { Clock } from '../functions/scanner/model';
 import type { ScanClients } from '../functions/scanner/run-scan';
 import { accountSeries } from './account-metrics';
 import type { SimAccountModel } from './account-model';
+import { EfsApi } from './efs-api';
+import { EventBridgeApi } from './eventbridge-api';
+import { KmsApi } from './kms-api';
 import { LambdaApi } from './lambda-api';
 import { LambdaPhysics } from './lambda-physics';
 import { AWS_CLOUDWATCH_LIMITS, MetricStore, type CloudWatchLimits } from './metric-store';
 import { between, seededRandom } from './random';
+import { SnsSubscriptionsApi } from './sns-subscriptions-api';
 import { PeakRate, TokenBucket } from './token-bucket';
 
 /** Lambda's request quotas per account and region (not raisable), in requests per second. */
@@ -36,6 +43,9 @@ export const DEFAULT_LATENCY_MS = {
   getMetricData: [90, 130],
   getMetricStatistics: [30, 60],
   sns: [30, 50],
+  eventbridge: [20, 50],
+  kms: [10, 30],
+  efs: [30, 60],
 } as const satisfies Record<string, LatencyRange>;
 
 /** How the simulated account behaves besides its contents. */
@@ -87,7 +97,14 @@ export interface SimulationUsage {
   readonly published: readonly PublishCommandInput[];
 }
 
-type Service = 'lambda' | 'cloudwatch' | 'sns';
+type Service = 'lambda' | 'cloudwatch' | 'sns' | 'eventbridge' | 'kms' | 'efs';
+
+/** The scanner's clients and those of the other services `diagnose` reads, all talking to one simulated account. */
+export interface SimulatedClients extends ScanClients {
+  readonly eventbridge: EventBridgeClient;
+  readonly kms: KMSClient;
+  readonly efs: EFSClient;
+}
 
 const STEP = { step: 'initialize', name: 'simulatedAccount', priority: 'low' } as const;
 const SNS_MESSAGE_LIMIT_BYTES = 262_144;
@@ -104,6 +121,12 @@ export class SimulatedAccount {
   /** What Lambda would publish minute by minute, derived from demand and configuration. */
   readonly physics: LambdaPhysics;
   private readonly lambda: LambdaApi;
+  private readonly others: {
+    readonly eventbridge: EventBridgeApi;
+    readonly sns: SnsSubscriptionsApi;
+    readonly kms: KmsApi;
+    readonly efs: EfsApi;
+  };
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly latency: Record<keyof typeof DEFAULT_LATENCY_MS, LatencyRange>;
@@ -137,6 +160,12 @@ export class SimulatedAccount {
       settingChanged: (fn, at) => physics.settingChanged(fn, at),
       allocatedAt: (fn, config, at) => physics.allocatedAt(fn, config, at),
     });
+    this.others = {
+      eventbridge: new EventBridgeApi(model),
+      sns: new SnsSubscriptionsApi(model),
+      kms: new KmsApi(model),
+      efs: new EfsApi(model),
+    };
     const shared = LAMBDA_QUOTAS.controlPlane - (options.otherControlPlaneRps ?? 0);
     this.buckets = {
       GetFunction: new TokenBucket(LAMBDA_QUOTAS.getFunction, this.clock),
@@ -148,14 +177,30 @@ export class SimulatedAccount {
     this.controlPlaneRate = new PeakRate(this.clock);
   }
 
-  /** New Lambda, CloudWatch and SNS clients that talk to this account. */
-  clients(): ScanClients {
+  /** New Lambda, CloudWatch, SNS, EventBridge, KMS and EFS clients that talk to this account. */
+  clients(): SimulatedClients {
     const region = this.model.region;
     return {
       lambda: this.serveLambda(new LambdaClient({ region, maxAttempts: 1 })),
       cloudwatch: this.serveCloudWatch(new CloudWatchClient({ region })),
       sns: this.serveSns(new SNSClient({ region })),
+      eventbridge: this.serve('eventbridge', new EventBridgeClient({ region })),
+      kms: this.serve('kms', new KMSClient({ region })),
+      efs: this.serve('efs', new EFSClient({ region })),
     };
+  }
+
+  /** Makes `client` (of EventBridge, KMS or EFS) talk to this account instead of AWS. */
+  serve<T extends EventBridgeClient | KMSClient | EFSClient>(
+    service: 'eventbridge' | 'kms' | 'efs',
+    client: T,
+  ): T {
+    // The clients' stacks differ only in their command types; the middleware answers any of them.
+    (client.middlewareStack as EFSClient['middlewareStack']).add(
+      (_next, context) => (args) => this.respond(service, context, args.input),
+      STEP,
+    );
+    return client;
   }
 
   /** Makes `client` talk to this account instead of AWS. */
@@ -255,6 +300,12 @@ export class SimulatedAccount {
       }
       throw new Error(`The simulated CloudWatch does not answer ${operation}`);
     }
+    if (service === 'eventbridge' || service === 'kms' || service === 'efs') {
+      return this.others[service].answer(operation, input as Readonly<Record<string, unknown>>);
+    }
+    if (this.others.sns.handles(operation)) {
+      return this.others.sns.answer(operation, input as Readonly<Record<string, unknown>>);
+    }
     if (operation !== 'Publish') throw new Error(`The simulated SNS does not answer ${operation}`);
     return this.publish(input as PublishCommandInput);
   }
@@ -292,8 +343,8 @@ export class SimulatedAccount {
     const range =
       service === 'lambda'
         ? this.latency.lambda
-        : service === 'sns'
-          ? this.latency.sns
+        : service !== 'cloudwatch'
+          ? this.latency[service]
           : operation === 'GetMetricStatistics'
             ? this.latency.getMetricStatistics
             : this.latency.getMetricData;
