@@ -14,6 +14,7 @@ import {
   type SimFunction,
   type TrafficProfile,
 } from './account-model';
+import type { SimAccountResources, SimEventRule, SimFileSystem } from './account-resources';
 import { between, seededRandom } from './random';
 
 /** A problem a troubled account can be given; each stages one or more functions. */
@@ -52,6 +53,20 @@ export const EXPECTED_FINDINGS: Readonly<Record<Problem, { kind: FindingKind; fu
   'recursion-dropped': { kind: 'recursive-loop', functionName: 'order-notifier' },
   'runaway-loop': { kind: 'recursive-loop', functionName: 'stream-processor' },
   'pc-spillover': { kind: 'pc-spillover', functionName: 'quote-api' },
+};
+
+/**
+ * Problems only `diagnose` finds, staged on functions of their own: the scanner does not judge permissions, so they
+ * make no finding and change nothing the scanner reads.
+ */
+export type DiagnoseProblem = 'unpermitted-trigger';
+
+/** Every problem only `diagnose` finds. */
+export const DIAGNOSE_PROBLEMS: readonly DiagnoseProblem[] = ['unpermitted-trigger'];
+
+/** The function each diagnose-only problem is staged on. */
+export const DIAGNOSED_FUNCTIONS: Readonly<Record<DiagnoseProblem, string>> = {
+  'unpermitted-trigger': 'invoice-exporter',
 };
 
 /** Functions the concurrency hog leaves without concurrency. */
@@ -139,7 +154,7 @@ export function quietAccount(functionCount: number, options: AccountOptions = {}
  */
 export function troubledAccount(
   functionCount: number,
-  problems: readonly Problem[] = ALL_PROBLEMS,
+  problems: readonly (Problem | DiagnoseProblem)[] = ALL_PROBLEMS,
   options: AccountOptions = {},
 ): SimAccountModel {
   return account(functionCount, problems, options);
@@ -147,7 +162,7 @@ export function troubledAccount(
 
 function account(
   functionCount: number,
-  problems: readonly Problem[],
+  problems: readonly (Problem | DiagnoseProblem)[],
   options: AccountOptions,
 ): SimAccountModel {
   const accountId = options.accountId ?? '123456789012';
@@ -156,11 +171,13 @@ function account(
   // Large fleets run on raised quotas; the default is 1,000.
   const concurrencyLimit = 1000 * Math.max(1, Math.ceil(functionCount / 1000));
   const stage = new Stage({ accountId, region, observedAt, concurrencyLimit });
-  const staged = [...new Set(problems)].flatMap((problem) => STAGING[problem](stage));
+  const unique = [...new Set(problems)];
+  const staged = unique.flatMap((problem) => STAGING[problem](stage));
   const random = seededRandom(options.seed ?? 7);
   const quiet = Array.from({ length: Math.max(0, functionCount - staged.length) }, (_, index) =>
     quietFunction(index, random, stage),
   );
+  const stagedResources = unique.flatMap((problem) => STAGED_RESOURCES[problem]?.(stage) ?? []);
   return {
     accountId,
     region,
@@ -170,6 +187,7 @@ function account(
     minimumUnreserved: minimumUnreservedFor(concurrencyLimit),
     profiles: QUIET_PROFILES,
     functions: [...staged, ...quiet],
+    resources: accountResources(stage, [...staged, ...quiet], quiet, stagedResources),
   };
 }
 
@@ -223,7 +241,30 @@ function businessDay(peakPerMinute: number, noise = 0.05) {
   ];
 }
 
-const STAGING: Readonly<Record<Problem, (stage: Stage) => SimFunction[]>> = {
+const STAGING: Readonly<Record<Problem | DiagnoseProblem, (stage: Stage) => SimFunction[]>> = {
+  'unpermitted-trigger': (stage) => {
+    // A nightly export whose rule was renamed: the permission still names the old rule, so EventBridge is refused
+    // and the function never runs (no traffic). Its SNS topic has a matching statement.
+    const name = DIAGNOSED_FUNCTIONS['unpermitted-trigger'];
+    return [
+      stage.fn(name, {
+        memorySize: 1024,
+        timeout: 300,
+        policy: [
+          {
+            sid: 'events-invoice-export',
+            principal: { Service: 'events.amazonaws.com' },
+            condition: { ArnLike: { 'AWS:SourceArn': stage.arn('events', 'rule/invoice-export') } },
+          },
+          {
+            sid: 'sns-billing-events',
+            principal: { Service: 'sns.amazonaws.com' },
+            condition: { ArnLike: { 'AWS:SourceArn': stage.arn('sns', 'billing-events') } },
+          },
+        ],
+      }),
+    ];
+  },
   'stuck-pending-create': (stage) => [
     stage.fn('report-builder', {
       lastModified: stage.minutesAgo(14),
@@ -414,6 +455,90 @@ const STAGING: Readonly<Record<Problem, (stage: Stage) => SimFunction[]>> = {
     }),
   ],
 };
+
+/** EventBridge rules and SNS subscriptions that staged problems need besides their functions. */
+const STAGED_RESOURCES: Partial<
+  Record<Problem | DiagnoseProblem, (stage: Stage) => Partial<SimAccountResources>>
+> = {
+  'unpermitted-trigger': (stage) => {
+    const name = DIAGNOSED_FUNCTIONS['unpermitted-trigger'];
+    const target = stage.arn('lambda', `function:${name}`);
+    return {
+      rules: [
+        {
+          name: 'invoice-export-nightly',
+          state: 'ENABLED',
+          scheduleExpression: 'cron(0 2 * * ? *)',
+          targets: [{ id: 'invoice-exporter', arn: target }],
+        },
+      ],
+      subscriptions: [
+        {
+          topicArn: stage.arn('sns', 'billing-events'),
+          protocol: 'lambda',
+          endpoint: target,
+          id: '5f0c2d6e-0001-4000-8000-000000000001',
+        },
+      ],
+    };
+  },
+};
+
+/**
+ * What the account holds besides its functions: the staged problems' rules and subscriptions; a scheduled rule for
+ * each quiet function whose policy names one; an enabled key for each KMS key a function names; and for each EFS
+ * access point a function mounts, an available file system with a mount target in each of those functions' subnets.
+ */
+function accountResources(
+  stage: Stage,
+  functions: readonly SimFunction[],
+  quiet: readonly SimFunction[],
+  staged: readonly Partial<SimAccountResources>[],
+): SimAccountResources {
+  const quietRules: SimEventRule[] = quiet.flatMap((fn) =>
+    fn.policy.flatMap((statement) => {
+      const source = statement.condition?.ArnLike?.['AWS:SourceArn'];
+      const ruleName = source?.split(':rule/')[1];
+      return statement.principal.Service === 'events.amazonaws.com' && ruleName
+        ? [
+            {
+              name: ruleName,
+              state: 'ENABLED',
+              scheduleExpression: 'rate(1 hour)',
+              targets: [{ id: fn.name, arn: stage.arn('lambda', `function:${fn.name}`) }],
+            },
+          ]
+        : [];
+    }),
+  );
+  const keyArns = [...new Set(functions.flatMap((fn) => (fn.kmsKeyArn ? [fn.kmsKeyArn] : [])))];
+  const mounts = new Map<string, SimFunction[]>();
+  for (const fn of functions) {
+    for (const fs of fn.fileSystems ?? []) mounts.set(fs.arn, [...(mounts.get(fs.arn) ?? []), fn]);
+  }
+  const fileSystems: SimFileSystem[] = [...mounts].map(([accessPointArn, users], index) => {
+    const subnets = [...new Set(users.flatMap((fn) => fn.vpc?.subnetIds ?? []))];
+    return {
+      id: `fs-0${String(index + 1).padStart(16, '0')}`,
+      lifeCycleState: 'available',
+      throughputMode: 'bursting',
+      accessPoints: [{ id: accessPointArn.split('/').at(-1) ?? accessPointArn, lifeCycleState: 'available' }],
+      mountTargets: subnets.map((subnetId, subnetIndex) => ({
+        id: `fsmt-0${String(index + 1).padStart(8, '0')}${String(subnetIndex).padStart(8, '0')}`,
+        subnetId,
+        vpcId: users.find((fn) => fn.vpc?.subnetIds.includes(subnetId))?.vpc?.vpcId ?? '',
+        availabilityZone: `${stage.account.region}${'abc'[subnetIndex % 3]}`,
+        lifeCycleState: 'available',
+      })),
+    };
+  });
+  return {
+    rules: [...staged.flatMap((part) => part.rules ?? []), ...quietRules],
+    subscriptions: staged.flatMap((part) => part.subscriptions ?? []),
+    kmsKeys: keyArns.map((arn) => ({ arn, keyState: 'Enabled' })),
+    fileSystems,
+  };
+}
 
 /** The quiet profiles and how often each is drawn for an active quiet function. */
 const QUIET_MIX: readonly [string, number][] = [

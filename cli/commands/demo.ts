@@ -2,7 +2,7 @@ import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import type { ScanReport } from '../../functions/scanner/model';
 import { parseSettings } from '../../functions/scanner/settings';
 import type { SimAccountModel } from '../../sim/account-model';
-import { ALL_PROBLEMS, troubledAccount } from '../../sim/generators';
+import { ALL_PROBLEMS, DIAGNOSE_PROBLEMS, DIAGNOSED_FUNCTIONS, troubledAccount } from '../../sim/generators';
 import { runSimulatedScan, type SimulatedScan } from '../../sim/simulated-scan';
 import { parseArguments } from '../arguments';
 import { EXIT, type CliCommand, type CliIo } from '../command';
@@ -36,10 +36,16 @@ export function demoSettings() {
   );
 }
 
-/** The demo account (every problem staged), observed at `now`. */
+/** The demo function `diagnose --demo` shows an EventBridge rule refused for lack of a permission on. */
+export const DEMO_BROKEN_TRIGGER_FUNCTION = DIAGNOSED_FUNCTIONS['unpermitted-trigger'];
+
+/**
+ * The demo account, observed at `now`: every problem the scanner finds, and those only `diagnose` finds (on
+ * functions of their own, which make no finding).
+ */
 export function demoAccount(now: number): SimAccountModel {
   const observedAt = Math.floor(now / 60_000) * 60_000 + 20_000;
-  return troubledAccount(DEMO_FUNCTION_COUNT, ALL_PROBLEMS, { observedAt });
+  return troubledAccount(DEMO_FUNCTION_COUNT, [...ALL_PROBLEMS, ...DIAGNOSE_PROBLEMS], { observedAt });
 }
 
 /** Runs the demo scan of the demo account observed at `now`. */

@@ -1,6 +1,8 @@
 import { DEFAULT_SETTINGS } from '../../functions/scanner/settings';
 import {
   ALL_PROBLEMS,
+  DIAGNOSE_PROBLEMS,
+  DIAGNOSED_FUNCTIONS,
   EXPECTED_FINDINGS,
   HOG_VICTIMS,
   quietAccount,
@@ -235,4 +237,51 @@ describe('troubledAccount', () => {
       0,
     );
   }, 30_000);
+});
+
+describe('troubledAccount with the problems only diagnose finds', () => {
+  it('stages a function whose EventBridge rule no statement allows, leaving every other function as it was', () => {
+    const without = troubledAccount(48, ALL_PROBLEMS);
+    const withIt = troubledAccount(48, [...ALL_PROBLEMS, ...DIAGNOSE_PROBLEMS]);
+    const name = DIAGNOSED_FUNCTIONS['unpermitted-trigger'];
+
+    const staged = withIt.functions.find((fn) => fn.name === name);
+    const rule = withIt.resources?.rules.find((candidate) => candidate.name === 'invoice-export-nightly');
+    expect(staged?.traffic).toBeUndefined();
+    expect(rule?.targets[0]?.arn).toBe(`arn:aws:lambda:eu-west-1:123456789012:function:${name}`);
+    expect(JSON.stringify(staged?.policy)).not.toContain('rule/invoice-export-nightly');
+    // The fleet keeps its size: one quiet function, an idle one, makes room for it.
+    const dropped = without.functions.at(-1);
+    expect(dropped?.traffic).toBeUndefined();
+    expect(withIt.functions.filter((fn) => fn.name !== name)).toEqual(without.functions.slice(0, -1));
+  });
+
+  it('gives the real scanner nothing to report about it', async () => {
+    const scan = await runSimulatedScan(
+      troubledAccount(40, ['unpermitted-trigger', 'failed-kms']),
+      DEFAULT_SETTINGS,
+    );
+
+    expect(findingsOf(scan)).toEqual(['failed-state:secrets-rotator']);
+  }, 30_000);
+
+  it('holds what its functions name: the rule a quiet function allows, each KMS key, each EFS access point', () => {
+    const model = troubledAccount(60);
+    const resources = model.resources;
+    const allowed = model.functions.find((fn) =>
+      fn.policy.some((statement) => statement.principal.Service === 'events.amazonaws.com'),
+    );
+
+    expect(resources?.rules.map((rule) => rule.name)).toContain(allowed?.name);
+    expect(resources?.kmsKeys).toContainEqual({
+      arn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      keyState: 'Enabled',
+    });
+    expect(resources?.fileSystems[0]).toMatchObject({
+      accessPoints: [{ id: 'fsap-015cxmplb72b405fd', lifeCycleState: 'available' }],
+      mountTargets: [
+        expect.objectContaining({ subnetId: 'subnet-0cc33dd44ee55ff66', vpcId: 'vpc-0a1b2c3d' }),
+      ],
+    });
+  });
 });
