@@ -1,4 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { systemClock, type Clock } from '../functions/scanner/model';
@@ -7,9 +10,16 @@ import type { SimulatedAccount } from '../sim/simulated-account';
 import type { VirtualClock } from '../sim/virtual-clock';
 import { EXIT } from './command';
 
+/** The clients a laptop command talks through: the scanner's, and the services `diagnose` also reads. */
+export interface AccountClients extends ScanClients {
+  readonly eventbridge: EventBridgeClient;
+  readonly kms: KMSClient;
+  readonly efs: EFSClient;
+}
+
 /** Where a command's AWS calls go (a real account, or a simulated one) and the clock they wait on. */
 export interface AwsSession {
-  readonly clients: ScanClients;
+  readonly clients: AccountClients;
   readonly clock: Clock;
   /** Resolves the region the clients talk to (the SDK's default chain when not given). */
   region(): Promise<string>;
@@ -33,9 +43,27 @@ export class ReadOnlyError extends Error {
 
 const MIDDLEWARE = { step: 'initialize', priority: 'high' } as const;
 
+/** Operations that only read: what the read-only guard lets through. */
+const READ_OPERATION = /^(Get|List|Describe)/;
+
+/** Makes `client` refuse, before signing, any operation that is not a read. */
+function readOnly<T extends { middlewareStack: object }>(client: T, except: readonly string[] = []): T {
+  // Every SDK client's stack takes the same initialize middleware; the types differ only in their commands.
+  const stack = client.middlewareStack as LambdaClient['middlewareStack'];
+  stack.add(
+    (next, context) => async (args) => {
+      const operation = String(context.commandName ?? '').replace(/Command$/, '');
+      if (!READ_OPERATION.test(operation) && !except.includes(operation)) throw new ReadOnlyError(operation);
+      return next(args);
+    },
+    { ...MIDDLEWARE, name: 'readOnlyGuard' },
+  );
+  return client;
+}
+
 /**
- * A session on the real account, read-only whatever the settings say: the Lambda client refuses any operation
- * but Get* and List* before it is signed, and SNS publishes go nowhere (a laptop scan alerts nobody).
+ * A session on the real account, read-only whatever the settings say: every client refuses any operation but
+ * Get*, List* and Describe* before it is signed, and SNS publishes go nowhere (a laptop scan alerts nobody).
  */
 export function awsSession(options: AwsSessionOptions): AwsSession {
   const config = {
@@ -43,21 +71,23 @@ export function awsSession(options: AwsSessionOptions): AwsSession {
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
   };
   // RequestBudget is the only retry layer for Lambda, as in the deployed scanner.
-  const lambda = new LambdaClient({ ...config, maxAttempts: 1 });
-  lambda.middlewareStack.add(
-    (next, context) => async (args) => {
-      const operation = String(context.commandName ?? '').replace(/Command$/, '');
-      if (!/^(Get|List)/.test(operation)) throw new ReadOnlyError(operation);
-      return next(args);
-    },
-    { ...MIDDLEWARE, name: 'readOnlyGuard' },
-  );
-  const sns = new SNSClient(config);
+  const lambda = readOnly(new LambdaClient({ ...config, maxAttempts: 1 }));
+  const sns = readOnly(new SNSClient(config), ['Publish']);
   sns.middlewareStack.add(
-    () => () => Promise.resolve({ output: { MessageId: 'not-sent', $metadata: {} }, response: undefined }),
+    (next, context) => (args) =>
+      context.commandName === 'PublishCommand'
+        ? Promise.resolve({ output: { MessageId: 'not-sent', $metadata: {} }, response: undefined })
+        : next(args),
     { ...MIDDLEWARE, name: 'publishNowhere' },
   );
-  const clients = { lambda, cloudwatch: new CloudWatchClient({ ...config, retryMode: 'adaptive' }), sns };
+  const clients: AccountClients = {
+    lambda,
+    cloudwatch: readOnly(new CloudWatchClient({ ...config, retryMode: 'adaptive' })),
+    sns,
+    eventbridge: readOnly(new EventBridgeClient(config)),
+    kms: readOnly(new KMSClient(config)),
+    efs: readOnly(new EFSClient(config)),
+  };
   return {
     clients,
     clock: systemClock,

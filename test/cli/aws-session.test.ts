@@ -3,7 +3,10 @@ import {
   PutFunctionConcurrencyCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { PublishCommand } from '@aws-sdk/client-sns';
+import { DeleteFileSystemCommand } from '@aws-sdk/client-efs';
+import { PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { ListSubscriptionsCommand, PublishCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { accessProblem, awsSession, ReadOnlyError } from '../../cli/aws-session';
 import { NO_CREDENTIALS_ENV, withEnvironment } from './cli-io';
 
@@ -29,6 +32,36 @@ describe('awsSession (real AWS clients for laptop commands)', () => {
 
       await expect(read).rejects.not.toBeInstanceOf(ReadOnlyError);
       await expect(read).rejects.toMatchObject({ name: 'CredentialsProviderError' });
+    });
+  });
+
+  it('refuses changes on every other service diagnose reads too (EventBridge, KMS, EFS, SNS)', async () => {
+    const { clients } = awsSession({ region: 'eu-west-1' });
+
+    await expect(
+      clients.eventbridge.send(new PutRuleCommand({ Name: 'r', ScheduleExpression: 'rate(1 hour)' })),
+    ).rejects.toThrow('refused PutRule');
+    await expect(
+      clients.kms.send(new ScheduleKeyDeletionCommand({ KeyId: 'k', PendingWindowInDays: 7 })),
+    ).rejects.toThrow('refused ScheduleKeyDeletion');
+    await expect(clients.efs.send(new DeleteFileSystemCommand({ FileSystemId: 'fs-1' }))).rejects.toThrow(
+      'refused DeleteFileSystem',
+    );
+    await expect(
+      clients.sns.send(new SubscribeCommand({ TopicArn: 'arn:aws:sns:eu-west-1:1:t', Protocol: 'email' })),
+    ).rejects.toBeInstanceOf(ReadOnlyError);
+  });
+
+  it('lets Describe and List calls of those services through to AWS, the SNS listing included', async () => {
+    await withEnvironment(NO_CREDENTIALS_ENV, async () => {
+      const { clients } = awsSession({ region: 'eu-west-1' });
+
+      await expect(clients.kms.send(new DescribeKeyCommand({ KeyId: 'k' }))).rejects.toMatchObject({
+        name: 'CredentialsProviderError',
+      });
+      await expect(clients.sns.send(new ListSubscriptionsCommand({}))).rejects.toMatchObject({
+        name: 'CredentialsProviderError',
+      });
     });
   });
 
