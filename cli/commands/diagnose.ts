@@ -11,33 +11,59 @@ import {
   type AwsSessionOptions,
 } from '../aws-session';
 import { EXIT, UsageError, type CliCommand, type CliIo } from '../command';
+import { DIAGNOSE_PERMISSIONS } from '../diagnosis/diagnose-permissions';
 import { FunctionNotFoundError } from '../diagnosis/function-reading';
 import { diagnoseFunction } from '../diagnosis/guide-checks';
 import { needsAttention, renderDiagnosis } from '../diagnosis/render-diagnosis';
-import { demoAccount } from './demo';
+import { SNS_SUBSCRIPTION_PAGES } from '../diagnosis/sns-reading';
+import { wrapText } from '../text-table';
+import { DEMO_BROKEN_TRIGGER_FUNCTION, demoAccount } from './demo';
 
 const HELP = [
   'Usage: lambda-sentinel diagnose <function> [--region REGION] [--profile PROFILE] [--json] [--demo]',
   '',
-  'Walks one function through AWS\'s guide "Troubleshoot invocation issues in Lambda" and says, topic by topic,',
-  'what stands in the way of invoking it: its state and reason code (stuck Pending, Failed), who may invoke it',
-  '(the resource-based policy, for other accounts and services), its concurrency (reserved, throttled, the',
-  "account's pool), recursive loops (loop detection setting, dropped invocations, runaway traffic), provisioned",
-  'concurrency and alias routing (spillover, calls that bypass the alias), and its KMS, EFS and VPC settings.',
-  'Read-only: Get* and List* calls on Lambda and two GetMetricData calls.',
+  'Walks one function through every section of AWS\'s guide "Troubleshoot invocation issues in Lambda" and prints',
+  'one line per section, OK, INFO, WARNING, PROBLEM or UNKNOWN, with its evidence: its state (Pending, stuck,',
+  'Failed), who may invoke it (the resource-based policy against every trigger found: EventBridge rules, SNS',
+  'subscriptions, function URLs, event source mappings; callers in other accounts; statements with no source),',
+  'its concurrency against the unreserved pool, recursive loops, provisioned concurrency, aliases and new versions,',
+  'the KMS key of its environment variables, and the EFS access points it mounts. A check whose call failed (access',
+  'denied, throttled, not supported) is UNKNOWN with the reason, never OK; something the function needs that does',
+  'not exist (its KMS key, its access point) is a PROBLEM. A section the APIs cannot show (an error that happens only',
+  'when the function is invoked) says so. Read-only: Get, List and Describe calls.',
   '',
   'Options:',
   "  --region REGION    the function's region; default: the AWS SDK default (AWS_REGION, the profile)",
   '  --profile PROFILE  the AWS profile to use; default: the AWS SDK default credentials',
   '  --json             print the checks as JSON',
-  '  --demo             diagnose a function of the built-in demo account instead (try: quote-api, report-builder)',
+  '  --demo             diagnose a function of the built-in demo account instead (try: quote-api, report-builder,',
+  `                     ${DEMO_BROKEN_TRIGGER_FUNCTION})`,
   '',
-  'Exit codes: 0 nothing to look at, 1 a problem or warning, 2 usage error, function not found, missing',
-  'credentials or access denied.',
+  'Permissions it reads with (grant them to your own credentials; a missing one makes its checks UNKNOWN):',
+  ...permissionLines(),
+  `It reads the first ${(SNS_SUBSCRIPTION_PAGES * 100).toLocaleString('en-US')} SNS subscriptions of the region and the rules of every event bus (bounded),`,
+  'and says what it left out.',
+  '',
+  'Exit codes: 0 nothing to look at, 1 a problem, a warning or a check that could not be made (UNKNOWN), 2 usage',
+  'error, function not found, missing credentials or access denied to GetFunction.',
   '',
   'Example:',
   '  npx lambda-sentinel diagnose checkout-api --region eu-west-1',
 ].join('\n');
+
+/** The permissions, one service to a line. */
+function permissionLines(): string[] {
+  const byService = new Map<string, string[]>();
+  for (const { action } of DIAGNOSE_PERMISSIONS) {
+    const [service = '', name = ''] = action.split(':');
+    byService.set(service, [...(byService.get(service) ?? []), name]);
+  }
+  return [...byService].flatMap(([service, names]) =>
+    wrapText(`${service}: ${names.join(', ')}`, 104).map(
+      (line, index) => `  ${index === 0 ? '' : '  '}${line}`,
+    ),
+  );
+}
 
 /** A session on the demo account, as `lambda-sentinel demo` scans it. */
 function demoSession(now: number): AwsSession {
@@ -53,7 +79,8 @@ export function createDiagnoseCommand(
 ): CliCommand {
   return {
     name: 'diagnose',
-    summary: "Walk one function through the guide's checks: state, permissions, concurrency, loops, KMS, EFS",
+    summary:
+      'Walk one function through every section of the guide: state, permissions, concurrency, loops, KMS, EFS',
     help: HELP,
     async run(args: readonly string[], io: CliIo): Promise<number> {
       const parsed = parseArguments(args, {
@@ -86,6 +113,7 @@ export function createDiagnoseCommand(
               settings,
               region: await session.region(),
               now: session.clock.now(),
+              clock: session.clock,
             });
             io.stdout(
               `${parsed.switches.has('--json') ? JSON.stringify(diagnosis, null, 2) : renderDiagnosis(diagnosis)}\n`,

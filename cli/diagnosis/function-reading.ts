@@ -1,44 +1,55 @@
 /**
- * What `diagnose` reads about one function: GetFunction, the account's limits, its resource policy, recursion
- * setting, provisioned configs and aliases, and its own metrics; and the DetectorContext a scan would build from
- * them, so the sentinel's detectors judge the function exactly as a scan does.
+ * What `diagnose` reads about one function from Lambda and CloudWatch: GetFunction, the account's limits, its
+ * resource policy, recursion setting, provisioned configs and aliases, its own metrics and the region's; and the
+ * DetectorContext a scan would build from them, so the sentinel's detectors judge the function exactly as a scan
+ * does.
  */
-import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import {
+  GetMetricDataCommand,
+  type CloudWatchClient,
+  type MetricDataQuery,
+} from '@aws-sdk/client-cloudwatch';
+import type { EFSClient } from '@aws-sdk/client-efs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import {
   GetAccountSettingsCommand,
   GetFunctionCommand,
   GetFunctionRecursionConfigCommand,
-  GetPolicyCommand,
   ListAliasesCommand,
   ListProvisionedConcurrencyConfigsCommand,
   type AliasConfiguration,
-  type GetAccountSettingsCommandOutput,
+  type FunctionConfiguration,
   type GetFunctionResponse,
-  type GetPolicyCommandOutput,
-  type ListAliasesCommandOutput,
-  type ListProvisionedConcurrencyConfigsCommandOutput,
+  type LambdaClient,
   type ProvisionedConcurrencyConfigListItem,
 } from '@aws-sdk/client-lambda';
-import type { RequestBudget } from '../../functions/scanner/aws/request-budget';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import {
   HISTORY_PERIOD_SECONDS,
   WINDOW_PERIOD_SECONDS,
   metricStatQuery,
   metricWindow,
   searchQuery,
+  type LambdaMetric,
 } from '../../functions/scanner/collect/metric-queries';
 import { snapshotWithDetail } from '../../functions/scanner/collect/inventory';
 import { seriesByLabel } from '../../functions/scanner/collect/metric-collector';
 import type { DetectorContext } from '../../functions/scanner/detect/detector';
 import type {
+  AccountConcurrencyLimits,
+  AccountMetrics,
+  CallBudget,
+  Clock,
   FunctionMetrics,
   FunctionSnapshot,
   MetricSeries,
   MetricsSnapshot,
   QualifierMetrics,
 } from '../../functions/scanner/model';
-import type { ScanClients } from '../../functions/scanner/run-scan';
 import type { SentinelSettings } from '../../functions/scanner/settings';
+import { readPolicy } from './lambda-access-reading';
+import { attempt, attemptAll, valueOf, wasRead, type Read, type ReadFailure } from './reading';
 
 /** Thrown when the function to diagnose does not exist. */
 export class FunctionNotFoundError extends Error {
@@ -48,44 +59,49 @@ export class FunctionNotFoundError extends Error {
   }
 }
 
+/** The clients a diagnosis reads through: one per service, each only for Get, List and Describe calls. */
+export interface DiagnosisClients {
+  readonly lambda: LambdaClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly sns: SNSClient;
+  readonly eventbridge: EventBridgeClient;
+  readonly kms: KMSClient;
+  readonly efs: EFSClient;
+}
+
 /** What a diagnosis reads through. */
 export interface DiagnosisInput {
-  readonly clients: Pick<ScanClients, 'lambda' | 'cloudwatch'>;
-  readonly budget: RequestBudget;
+  readonly clients: DiagnosisClients;
+  /** Every call goes through it: Lambda's quotas and retries of throttled calls (RequestBudget). */
+  readonly budget: CallBudget;
   readonly settings: SentinelSettings;
   readonly region: string;
   /** Epoch milliseconds of the diagnosis. */
   readonly now: number;
+  /**
+   * Time source for stamping what GetFunction read (give the session's clock in simulations).
+   * @default systemClock
+   */
+  readonly clock?: Clock;
 }
 
-/** A read that may fail: the value, or the error's one-line description. */
-export type Read<T> = { readonly value: T } | { readonly failed: string };
-
-async function attempt<T>(
-  budget: RequestBudget,
-  operation: string,
-  send: () => Promise<T>,
-): Promise<Read<T>> {
-  try {
-    return { value: await budget.call(operation, send) };
-  } catch (error) {
-    const name = error instanceof Error ? error.name : 'Error';
-    return {
-      failed: `${operation} failed: ${name}: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
-}
+/** Pages of aliases and of provisioned concurrency configs read (50 a page). */
+const LAMBDA_LIST_PAGES = 4;
 
 /** Everything read about one function, and the context the detectors judge it in. */
 export interface FunctionReading {
   readonly fn: FunctionSnapshot;
+  /** GetFunction's configuration (memory, runtime, VPC), as Lambda returned it. */
+  readonly configuration?: FunctionConfiguration;
   readonly context: DetectorContext;
   readonly metrics: FunctionWindow;
-  readonly limits: Read<GetAccountSettingsCommandOutput>;
-  readonly policy: Read<GetPolicyCommandOutput>;
-  readonly recursiveLoop?: string;
-  readonly configs: Read<ListProvisionedConcurrencyConfigsCommandOutput>;
-  readonly aliases: Read<ListAliasesCommandOutput>;
+  readonly limits: Read<AccountConcurrencyLimits>;
+  /** The unqualified function's resource-based policy document; undefined: it has none. */
+  readonly policy: Read<string | undefined>;
+  /** `RecursiveLoop`: Allow or Terminate. */
+  readonly recursion: Read<string | undefined>;
+  readonly configs: Read<ProvisionedConcurrencyConfigListItem[]>;
+  readonly aliases: Read<AliasConfiguration[]>;
 }
 
 /** Reads one function; throws FunctionNotFoundError if it does not exist, and records any other failed read. */
@@ -106,15 +122,25 @@ export async function readFunction(functionName: string, input: DiagnosisInput):
   const name = response.Configuration?.FunctionName ?? functionName;
   const byName = { FunctionName: name };
   const [limits, policy, recursion, configs, aliases, metrics] = await Promise.all([
-    attempt(budget, 'GetAccountSettings', () => lambda.send(new GetAccountSettingsCommand({}))),
-    attempt(budget, 'GetPolicy', () => lambda.send(new GetPolicyCommand(byName))),
+    readLimits(lambda, budget),
+    readPolicy(lambda, budget, name),
     attempt(budget, 'GetFunctionRecursionConfig', () =>
       lambda.send(new GetFunctionRecursionConfigCommand(byName)),
+    ).then((read) => (wasRead(read) ? { value: read.value.RecursiveLoop } : read)),
+    attemptAll(
+      budget,
+      'ListProvisionedConcurrencyConfigs',
+      LAMBDA_LIST_PAGES,
+      (Marker) => lambda.send(new ListProvisionedConcurrencyConfigsCommand({ ...byName, Marker })),
+      (page) => ({ items: page.ProvisionedConcurrencyConfigs ?? [], next: page.NextMarker }),
     ),
-    attempt(budget, 'ListProvisionedConcurrencyConfigs', () =>
-      lambda.send(new ListProvisionedConcurrencyConfigsCommand(byName)),
+    attemptAll(
+      budget,
+      'ListAliases',
+      LAMBDA_LIST_PAGES,
+      (Marker) => lambda.send(new ListAliasesCommand({ ...byName, Marker })),
+      (page) => ({ items: page.Aliases ?? [], next: page.NextMarker }),
     ),
-    attempt(budget, 'ListAliases', () => lambda.send(new ListAliasesCommand(byName))),
     readFunctionMetrics(name, input),
   ]);
   const fn = snapshotWithDetail(undefined, response, input.now) ?? {
@@ -122,40 +148,56 @@ export async function readFunction(functionName: string, input: DiagnosisInput):
     functionArn: '',
     lastModified: '',
   };
-  const recursiveLoopSetting = 'value' in recursion ? recursion.value.RecursiveLoop : undefined;
+  const recursiveLoop = valueOf(recursion);
+  const accountLimits = valueOf(limits);
   const context = detectorContext(fn, input, metrics, {
-    ...(recursiveLoopSetting !== undefined ? { recursiveLoop: recursiveLoopSetting } : {}),
-    ...('value' in limits && limits.value.AccountLimit?.ConcurrentExecutions !== undefined
-      ? {
-          accountLimits: {
-            concurrentExecutions: limits.value.AccountLimit.ConcurrentExecutions,
-            unreservedConcurrentExecutions:
-              limits.value.AccountLimit.UnreservedConcurrentExecutions ??
-              limits.value.AccountLimit.ConcurrentExecutions,
-          },
-        }
-      : {}),
-    configs: 'value' in configs ? (configs.value.ProvisionedConcurrencyConfigs ?? []) : undefined,
-    aliases: 'value' in aliases ? (aliases.value.Aliases ?? []) : undefined,
+    ...(recursiveLoop !== undefined ? { recursiveLoop } : {}),
+    ...(accountLimits ? { accountLimits } : {}),
+    configs: valueOf(configs),
+    aliases: valueOf(aliases),
   });
 
   return {
     fn,
+    ...(response.Configuration ? { configuration: response.Configuration } : {}),
     context,
     metrics,
     limits,
     policy,
-    ...(recursiveLoopSetting !== undefined ? { recursiveLoop: recursiveLoopSetting } : {}),
+    recursion,
     configs,
     aliases,
   };
 }
 
-/** The function's own series over the window and its history, and the series of its aliases and versions. */
+/** GetAccountSettings' concurrency limits; a reply without them is a failed read. */
+async function readLimits(lambda: LambdaClient, budget: CallBudget): Promise<Read<AccountConcurrencyLimits>> {
+  const read = await attempt(budget, 'GetAccountSettings', () =>
+    lambda.send(new GetAccountSettingsCommand({})),
+  );
+  if (!wasRead(read)) return read;
+  const limit = read.value.AccountLimit;
+  if (limit?.ConcurrentExecutions === undefined) {
+    return { failed: 'GetAccountSettings returned no concurrency limit', errorName: 'MissingAccountLimit' };
+  }
+  return {
+    value: {
+      concurrentExecutions: limit.ConcurrentExecutions,
+      unreservedConcurrentExecutions: limit.UnreservedConcurrentExecutions ?? limit.ConcurrentExecutions,
+    },
+  };
+}
+
+/**
+ * The function's own series over the window and its history, the series of its aliases and versions, and the
+ * region's concurrency and throttles (what the concurrency-hog detector weighs a function against).
+ */
 export interface FunctionWindow {
   readonly window: MetricsSnapshot['window'];
   readonly read: boolean;
-  readonly failed?: string;
+  /** Why the window could not be read. */
+  readonly failure?: ReadFailure;
+  readonly account: AccountMetrics;
   readonly own: Partial<
     Record<'concurrency' | 'throttles' | 'invocations' | 'dropped' | 'history', MetricSeries>
   >;
@@ -163,6 +205,13 @@ export interface FunctionWindow {
     Record<'spillover' | 'invocations' | 'concurrency', ReadonlyMap<string, MetricSeries>>
   >;
 }
+
+/** The region-level series read with the function's own, by query id. */
+const REGION_SERIES = {
+  acct_throttles: { metricName: 'Throttles', dimensions: {}, stat: 'Sum' },
+  acct_concurrent: { metricName: 'ConcurrentExecutions', dimensions: {}, stat: 'Maximum' },
+  acct_unreserved: { metricName: 'UnreservedConcurrentExecutions', dimensions: {}, stat: 'Maximum' },
+} as const satisfies Record<string, LambdaMetric>;
 
 async function readFunctionMetrics(functionName: string, input: DiagnosisInput): Promise<FunctionWindow> {
   const { settings } = input;
@@ -196,6 +245,9 @@ async function readFunctionMetrics(functionName: string, input: DiagnosisInput):
     perResource('r_spillover', 'ProvisionedConcurrencySpilloverInvocations', 'Sum'),
     perResource('r_invocations', 'Invocations', 'Sum'),
     perResource('r_concurrency', 'ConcurrentExecutions', 'Maximum'),
+    ...Object.entries(REGION_SERIES).map(([id, metric]) =>
+      metricStatQuery(id, metric, WINDOW_PERIOD_SECONDS),
+    ),
   ];
   const send = (metricQueries: MetricDataQuery[], start: string, end: string) =>
     attempt(input.budget, 'GetMetricData', () =>
@@ -223,11 +275,12 @@ async function readFunctionMetrics(functionName: string, input: DiagnosisInput):
     ),
   ]);
   const empty = new Map<string, MetricSeries>();
-  if (!('value' in current)) {
+  if (!wasRead(current)) {
     return {
       window,
       read: false,
-      failed: current.failed,
+      failure: current,
+      account: {},
       own: {},
       byResource: { spillover: empty, invocations: empty, concurrency: empty },
     };
@@ -240,18 +293,25 @@ async function readFunctionMetrics(functionName: string, input: DiagnosisInput):
     );
   const single = (id: string) => of(id).values().next().value;
   // No datapoint in the history is a history without invocations, not a failed read.
-  const historySeries =
-    'value' in history
-      ? (seriesByLabel(history.value.MetricDataResults ?? [], HISTORY_PERIOD_SECONDS)
-          .values()
-          .next().value ?? {
-          periodSeconds: HISTORY_PERIOD_SECONDS,
-          points: [],
-        })
-      : undefined;
+  const historySeries = wasRead(history)
+    ? (seriesByLabel(history.value.MetricDataResults ?? [], HISTORY_PERIOD_SECONDS)
+        .values()
+        .next().value ?? {
+        periodSeconds: HISTORY_PERIOD_SECONDS,
+        points: [],
+      })
+    : undefined;
+  const region = (id: keyof typeof REGION_SERIES) =>
+    single(id) ?? { periodSeconds: WINDOW_PERIOD_SECONDS, points: [] };
   return {
     window,
     read: true,
+    // A count metric with no datapoint counted nothing: the region had no throttles.
+    account: {
+      throttles: region('acct_throttles'),
+      concurrentExecutions: region('acct_concurrent'),
+      unreservedConcurrentExecutions: region('acct_unreserved'),
+    },
     own: {
       concurrency: single('concurrency'),
       throttles: single('throttles'),
@@ -308,7 +368,7 @@ function detectorContext(
   );
   const metricsSnapshot: MetricsSnapshot = {
     window: metrics.window,
-    account: {},
+    account: metrics.account,
     ...(lambda.accountLimits ? { accountLimits: lambda.accountLimits } : {}),
     functions: [functionMetrics],
     qualifiers,

@@ -1,14 +1,19 @@
 import { wrapText } from '../text-table';
-import type { CheckStatus, Diagnosis } from './guide-checks';
+import type { CheckStatus, Diagnosis } from './diagnosis-check';
+
+export { needsAttention } from './diagnosis-check';
 
 const TEXT_WIDTH = 100;
 
 const LABELS: Readonly<Record<CheckStatus, string>> = {
   problem: 'PROBLEM',
   warning: 'WARNING',
+  unknown: 'UNKNOWN',
   info: 'INFO',
   ok: 'OK',
 };
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 /** The diagnosis as text: one block per topic, then a count of what needs attention. */
 export function renderDiagnosis(diagnosis: Diagnosis): string {
@@ -21,18 +26,12 @@ export function renderDiagnosis(diagnosis: Diagnosis): string {
       .map((line, index) => (index === 0 ? `[${LABELS[check.status]}]`.padEnd(indent.length) : indent) + line)
       .join('\n');
   });
-  const problems = diagnosis.checks.filter((check) => check.status === 'problem').length;
-  const warnings = diagnosis.checks.filter((check) => check.status === 'warning').length;
+  const count = (status: CheckStatus) => diagnosis.checks.filter((check) => check.status === status).length;
   return [
-    `Diagnosis of ${diagnosis.functionName} in ${diagnosis.region}, topic by topic of AWS's guide "Troubleshoot invocation issues in Lambda":`,
+    `Diagnosis of ${diagnosis.functionName} in ${diagnosis.region}, section by section of AWS's guide "Troubleshoot invocation issues in Lambda":`,
     '',
     ...blocks,
     '',
-    `${problems} problem${problems === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`,
+    `${plural(count('problem'), 'problem')}, ${plural(count('warning'), 'warning')}, ${count('unknown')} not checked (UNKNOWN).`,
   ].join('\n');
-}
-
-/** Whether anything in the diagnosis needs a person's attention (a problem or a warning). */
-export function needsAttention(diagnosis: Diagnosis): boolean {
-  return diagnosis.checks.some((check) => check.status === 'problem' || check.status === 'warning');
 }
