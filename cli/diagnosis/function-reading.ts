@@ -13,7 +13,6 @@ import type { EFSClient } from '@aws-sdk/client-efs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import {
-  GetAccountSettingsCommand,
   GetFunctionCommand,
   GetFunctionRecursionConfigCommand,
   ListAliasesCommand,
@@ -34,7 +33,8 @@ import {
   type LambdaMetric,
 } from '../../functions/scanner/collect/metric-queries';
 import { snapshotWithDetail } from '../../functions/scanner/collect/inventory';
-import { seriesByLabel } from '../../functions/scanner/collect/metric-collector';
+import { readAccountLimits } from '../../functions/scanner/collect/lambda-settings';
+import { Collector, seriesByLabel } from '../../functions/scanner/collect/metric-collector';
 import type { DetectorContext } from '../../functions/scanner/detect/detector';
 import type {
   AccountConcurrencyLimits,
@@ -49,7 +49,15 @@ import type {
 } from '../../functions/scanner/model';
 import type { SentinelSettings } from '../../functions/scanner/settings';
 import { readPolicy } from './lambda-access-reading';
-import { attempt, attemptAll, valueOf, wasRead, type Read, type ReadFailure } from './reading';
+import {
+  attempt,
+  attemptAll,
+  failureOfScanError,
+  valueOf,
+  wasRead,
+  type Read,
+  type ReadFailure,
+} from './reading';
 
 /** Thrown when the function to diagnose does not exist. */
 export class FunctionNotFoundError extends Error {
@@ -122,7 +130,7 @@ export async function readFunction(functionName: string, input: DiagnosisInput):
   const name = response.Configuration?.FunctionName ?? functionName;
   const byName = { FunctionName: name };
   const [limits, policy, recursion, configs, aliases, metrics] = await Promise.all([
-    readLimits(lambda, budget),
+    readLimits(input),
     readPolicy(lambda, budget, name),
     attempt(budget, 'GetFunctionRecursionConfig', () =>
       lambda.send(new GetFunctionRecursionConfigCommand(byName)),
@@ -170,22 +178,17 @@ export async function readFunction(functionName: string, input: DiagnosisInput):
   };
 }
 
-/** GetAccountSettings' concurrency limits; a reply without them is a failed read. */
-async function readLimits(lambda: LambdaClient, budget: CallBudget): Promise<Read<AccountConcurrencyLimits>> {
-  const read = await attempt(budget, 'GetAccountSettings', () =>
-    lambda.send(new GetAccountSettingsCommand({})),
+/** GetAccountSettings' concurrency limits, read as the scanner reads them; a reply without them is a failed read. */
+async function readLimits(input: DiagnosisInput): Promise<Read<AccountConcurrencyLimits>> {
+  const { clients, budget, settings, now } = input;
+  const collector = new Collector(
+    { cloudwatch: clients.cloudwatch, lambda: clients.lambda, budget, settings, now },
+    0,
   );
-  if (!wasRead(read)) return read;
-  const limit = read.value.AccountLimit;
-  if (limit?.ConcurrentExecutions === undefined) {
-    return { failed: 'GetAccountSettings returned no concurrency limit', errorName: 'MissingAccountLimit' };
-  }
-  return {
-    value: {
-      concurrentExecutions: limit.ConcurrentExecutions,
-      unreservedConcurrentExecutions: limit.UnreservedConcurrentExecutions ?? limit.ConcurrentExecutions,
-    },
-  };
+  const limits = await readAccountLimits(collector);
+  if (limits) return { value: limits };
+  const [error] = collector.errors;
+  return error ? failureOfScanError(error) : { failed: 'GetAccountSettings failed', errorName: 'Error' };
 }
 
 /**

@@ -13,7 +13,7 @@ import { hogsNeedingDetail } from '../../functions/scanner/detect/concurrency-ho
 import type { DetectorContext } from '../../functions/scanner/detect/detector';
 import type { DrillStatus } from '../../functions/scanner/model';
 import type { DiagnosisInput, FunctionReading } from './function-reading';
-import { valueOf, type ReadFailure } from './reading';
+import { failureOfScanError, valueOf, type ReadFailure } from './reading';
 
 /** The context the concurrency-hog detector judges the function in, and what could not be read for it. */
 export interface PoolReading {
@@ -81,13 +81,6 @@ export async function readPool(reading: FunctionReading, input: DiagnosisInput):
         ignoredFunctions: checks.ignoredFunctions,
       },
     },
-    ...(firstError
-      ? {
-          failure: {
-            failed: `${firstError.source} failed: ${firstError.code}: ${firstError.message}`,
-            errorName: firstError.code,
-          },
-        }
-      : {}),
+    ...(firstError ? { failure: failureOfScanError(firstError) } : {}),
   };
 }

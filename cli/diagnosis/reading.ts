@@ -2,7 +2,7 @@
  * What every diagnosis reader shares: a read that may fail, kept with the error that failed it, so that a check
  * whose call failed says UNKNOWN and why, never OK.
  */
-import type { CallBudget } from '../../functions/scanner/model';
+import type { CallBudget, ScanError } from '../../functions/scanner/model';
 
 /** Why a read failed: the error's name (e.g. `AccessDeniedException`) and a one-line description. */
 export interface ReadFailure {
@@ -29,6 +29,11 @@ export function failureOf(operation: string, error: unknown): ReadFailure {
   const errorName = error instanceof Error ? error.name : 'Error';
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
   return { failed: `${operation} failed: ${errorName}: ${message}`, errorName };
+}
+
+/** A failure the scanner's collector recorded, as a read's failure. */
+export function failureOfScanError(error: ScanError): ReadFailure {
+  return { failed: `${error.source} failed: ${error.code}: ${error.message}`, errorName: error.code };
 }
 
 /** Whether a failure is the caller's credentials being refused (as opposed to a missing resource or an outage). */

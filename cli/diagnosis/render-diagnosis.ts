@@ -1,8 +1,6 @@
 import { wrapText } from '../text-table';
 import type { CheckStatus, Diagnosis } from './diagnosis-check';
 
-export { needsAttention } from './diagnosis-check';
-
 const TEXT_WIDTH = 100;
 
 const LABELS: Readonly<Record<CheckStatus, string>> = {
