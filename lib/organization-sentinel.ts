@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SentinelSettings } from '../functions/scanner/settings';
 import { CENTRAL_EVENT_BUS_PARAMETER, MEMBER_STACK_NAME, MemberSentinelStack } from './member-sentinel-stack';
+import { NO_ALERT_EMAILS_WARNING } from './lambda-sentinel';
 import { OrganizationId } from './organization-id';
 import { ASSET_BUCKET_ACCOUNT_PARAMETER, type AssetBucketNamer } from './stack-set-member';
 
@@ -160,6 +161,15 @@ export class OrganizationSentinel extends Construct {
     for (const email of settings.alertEmails) {
       this.alertTopic.addSubscription(
         new subscriptions.EmailSubscription(email, { deadLetterQueue: this.deadLetterQueue }),
+      );
+    }
+    if (settings.alertEmails.length === 0) {
+      // The same ID as the single-account sentinel's warning, so that one acknowledgment covers both.
+      Annotations.of(this).addWarningV2(
+        NO_ALERT_EMAILS_WARNING,
+        'No alertEmails: nobody will be alerted of any member account. Run digests and member alarms go to a ' +
+          'central SNS topic with no subscriber. Set alertEmails (cdk deploy -c alertEmails=ops@example.com), or ' +
+          'subscribe an endpoint to the central topic yourself (the CentralAlertTopicArn output).',
       );
     }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { parseSettings, SETTING_KEYS, SettingsError } from '../../functions/scanner/settings';
 import { LambdaSentinelStack } from '../../lib/lambda-sentinel-stack';
@@ -479,8 +479,14 @@ describe('organization mode in the organization stack’s own region, from a del
     expect(onlyProperties(template, 'AWS::CloudFormation::StackSet').CallAs).toBe('DELEGATED_ADMIN');
   });
 
-  it('subscribes nobody when alertEmails is not set', () => {
+  it('subscribes nobody when alertEmails is not set, and warns at synth that nobody will be alerted', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
+    Annotations.fromStack(stacks.organization).hasWarning(
+      '/LambdaSentinelOrganization/Organization',
+      Match.stringLikeRegexp(
+        '^No alertEmails: nobody will be alerted of any member account\\..*CentralAlertTopicArn',
+      ),
+    );
   });
 });
 
