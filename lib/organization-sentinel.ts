@@ -10,16 +10,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { EVENT_SOURCE, type SentinelEventType } from '../functions/scanner/notify/sentinel-events';
 import type { SentinelSettings } from '../functions/scanner/settings';
 import { CENTRAL_EVENT_BUS_PARAMETER, MEMBER_STACK_NAME, MemberSentinelStack } from './member-sentinel-stack';
 import { NO_ALERT_EMAILS_WARNING } from './lambda-sentinel';
 import { OrganizationId } from './organization-id';
 import { ASSET_BUCKET_ACCOUNT_PARAMETER, type AssetBucketNamer } from './stack-set-member';
 
-/** The `source` of every event a sentinel puts (the events contract). */
-export const SENTINEL_EVENT_SOURCE = 'lambda-sentinel';
 /** The detail-type of the one event a member puts per run that has anything new, reminded, resolved or acted on. */
-export const RUN_DIGEST_DETAIL_TYPE = 'Run Digest';
+export const RUN_DIGEST_DETAIL_TYPE: SentinelEventType = 'Run Digest';
 
 /** Name of the central event bus, unique in the account and region the organization stack is deployed to. */
 export const CENTRAL_BUS_NAME = 'lambda-sentinel';
@@ -175,7 +174,7 @@ export class OrganizationSentinel extends Construct {
 
     this.digestRule = this.toAlertTopic('RunDigests', {
       description: "E-mails each member run's digest (account and region first) through the central topic",
-      eventPattern: { source: [SENTINEL_EVENT_SOURCE], detailType: [RUN_DIGEST_DETAIL_TYPE] },
+      eventPattern: { source: [EVENT_SOURCE], detailType: [RUN_DIGEST_DETAIL_TYPE] },
       message: DIGEST_EMAIL,
     });
     this.alarmRule = this.toAlertTopic('MemberAlarms', {
