@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -135,7 +135,15 @@ export class LambdaSentinel extends Construct {
 
   constructor(scope: Construct, id: string, props: LambdaSentinelProps = {}) {
     super(scope, id);
-    this.settings = parseSettings({ ...props }, PROPS_ORIGIN);
+    // A bus known only at deploy time (organization mode passes the central bus as a StackSet parameter) cannot be
+    // checked here; the scanner checks the resolved ARN at cold start like every other setting.
+    const deployTimeBusArn = Token.isUnresolved(props.eventBusArn) ? props.eventBusArn : undefined;
+    const settings = parseSettings(
+      { ...props, eventBusArn: deployTimeBusArn === undefined ? props.eventBusArn : undefined },
+      PROPS_ORIGIN,
+    );
+    this.settings =
+      deployTimeBusArn === undefined ? settings : { ...settings, eventBusArn: deployTimeBusArn };
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
