@@ -1,9 +1,11 @@
+import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { systemClock, type Clock } from '../functions/scanner/model';
 import type { ScanClients } from '../functions/scanner/run-scan';
 import type { SimulatedAccount } from '../sim/simulated-account';
@@ -31,6 +33,83 @@ export interface AwsSession {
 export interface AwsSessionOptions {
   readonly region?: string;
   readonly profile?: string;
+  /**
+   * A role to assume (with the profile's credentials) before anything is read: how a command reads another
+   * account of the organization.
+   * @default - the profile's own credentials
+   */
+  readonly roleArn?: string;
+}
+
+/** Temporary credentials as the SDK's clients take them. */
+interface TemporaryCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/** The session name an assumed role shows in CloudTrail, so an account's owners can tell who read it. */
+const ROLE_SESSION_NAME = 'lambda-sentinel-cli';
+
+/**
+ * Credentials of `roleArn`, assumed once with the base profile's credentials and assumed again shortly before
+ * they expire (a long scan of many functions can outlast an hour-long session).
+ */
+function assumedRole(
+  roleArn: string,
+  base: { region?: string; profile?: string },
+): () => Promise<TemporaryCredentials> {
+  const sts = new STSClient(base);
+  let current: TemporaryCredentials | undefined;
+  return async () => {
+    const expiring = current?.expiration && current.expiration.getTime() - Date.now() < 5 * 60_000;
+    if (!current || expiring) {
+      const { Credentials: granted } = await sts.send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME }),
+      );
+      if (!granted?.AccessKeyId || !granted.SecretAccessKey) {
+        throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+      }
+      current = {
+        accessKeyId: granted.AccessKeyId,
+        secretAccessKey: granted.SecretAccessKey,
+        ...(granted.SessionToken !== undefined ? { sessionToken: granted.SessionToken } : {}),
+        ...(granted.Expiration !== undefined ? { expiration: granted.Expiration } : {}),
+      };
+    }
+    return current;
+  };
+}
+
+/**
+ * The regions enabled for the account the options point at (AWS Account Management ListRegions): what
+ * `--all-regions` scans.
+ */
+export async function enabledRegions(options: AwsSessionOptions): Promise<string[]> {
+  const account = new AccountClient(clientConfig(options));
+  const regions: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await account.send(
+      new ListRegionsCommand({
+        RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'],
+        ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+      }),
+    );
+    regions.push(...(page.Regions ?? []).flatMap((region) => (region.RegionName ? [region.RegionName] : [])));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return regions.sort();
+}
+
+/** The SDK configuration every client of a session shares: region, profile, and an assumed role's credentials. */
+function clientConfig(options: AwsSessionOptions) {
+  const base = {
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
+  };
+  return options.roleArn !== undefined ? { ...base, credentials: assumedRole(options.roleArn, base) } : base;
 }
 
 /** Thrown when a read-only command's code tries to change something in the account. */
@@ -66,10 +145,7 @@ function readOnly<T extends { middlewareStack: object }>(client: T, except: read
  * Get*, List* and Describe* before it is signed, and SNS publishes go nowhere (a laptop scan alerts nobody).
  */
 export function awsSession(options: AwsSessionOptions): AwsSession {
-  const config = {
-    ...(options.region !== undefined ? { region: options.region } : {}),
-    ...(options.profile !== undefined ? { profile: options.profile } : {}),
-  };
+  const config = clientConfig(options);
   // RequestBudget is the only retry layer for Lambda, as in the deployed scanner.
   const lambda = readOnly(new LambdaClient({ ...config, maxAttempts: 1 }));
   const sns = readOnly(new SNSClient(config), ['Publish']);

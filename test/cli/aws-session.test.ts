@@ -7,7 +7,10 @@ import { DeleteFileSystemCommand } from '@aws-sdk/client-efs';
 import { PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { ListSubscriptionsCommand, PublishCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { accessProblem, awsSession, ReadOnlyError } from '../../cli/aws-session';
+import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { accessProblem, awsSession, enabledRegions, ReadOnlyError } from '../../cli/aws-session';
 import { NO_CREDENTIALS_ENV, withEnvironment } from './cli-io';
 
 describe('awsSession (real AWS clients for laptop commands)', () => {
@@ -108,5 +111,55 @@ describe('accessProblem', () => {
     });
 
     expect(accessProblem(wrapped)).toMatch(/^the AWS credentials have expired/);
+  });
+});
+
+describe('awsSession across accounts and regions', () => {
+  const sts = mockClient(STSClient);
+  const account = mockClient(AccountClient);
+  beforeEach(() => {
+    sts.reset();
+    account.reset();
+  });
+
+  it('assumes the role once and signs every client with its credentials', async () => {
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAASSUMED',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    });
+    const { clients } = awsSession({
+      region: 'eu-west-1',
+      roleArn: 'arn:aws:iam::222222222222:role/SentinelReadOnly',
+    });
+
+    const lambda = await clients.lambda.config.credentials();
+    const cloudwatch = await clients.cloudwatch.config.credentials();
+
+    expect(lambda).toMatchObject({ accessKeyId: 'ASIAASSUMED', sessionToken: 'token' });
+    expect(cloudwatch).toMatchObject({ accessKeyId: 'ASIAASSUMED' });
+    expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input)).toEqual([
+      { RoleArn: 'arn:aws:iam::222222222222:role/SentinelReadOnly', RoleSessionName: 'lambda-sentinel-cli' },
+    ]);
+  });
+
+  it('lists the regions enabled for the account, every page', async () => {
+    account
+      .on(ListRegionsCommand)
+      .resolvesOnce({
+        Regions: [{ RegionName: 'us-east-1' }, { RegionName: 'eu-west-1' }],
+        NextToken: 'more',
+      })
+      .resolves({ Regions: [{ RegionName: 'ap-southeast-2' }] });
+
+    const regions = await enabledRegions({ region: 'us-east-1' });
+
+    expect(regions).toEqual(['ap-southeast-2', 'eu-west-1', 'us-east-1']);
+    expect(account.commandCalls(ListRegionsCommand)[0]?.args[0].input).toEqual({
+      RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'],
+    });
   });
 });

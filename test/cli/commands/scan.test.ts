@@ -1,6 +1,8 @@
+import type { AwsSession, AwsSessionOptions } from '../../../cli/aws-session';
 import { main } from '../../../cli/main';
 import { createScanCommand, scanCommand } from '../../../cli/commands/scan';
-import type { ScanReport } from '../../../functions/scanner/model';
+import { systemClock, type ScanReport } from '../../../functions/scanner/model';
+import type { SimAccountModel } from '../../../sim/account-model';
 import { quietAccount, troubledAccount } from '../../../sim/generators';
 import { NO_CREDENTIALS_ENV, capturedIo, simulatedConnection, withEnvironment } from '../cli-io';
 
@@ -103,5 +105,114 @@ describe('lambda-sentinel scan', () => {
       'Exit codes: 0 nothing found, 1 findings, 2 usage error, missing credentials',
     );
     expect(help.stdout()).toContain('--profile PROFILE');
+  });
+});
+
+describe('lambda-sentinel scan across accounts and regions', () => {
+  /** Simulated accounts by account id and region; `connect` answers with the one the options reach. */
+  function organization(models: readonly SimAccountModel[]) {
+    const asked: AwsSessionOptions[] = [];
+    const sessions = new Map(
+      models.map((model) => [`${model.accountId}/${model.region}`, simulatedConnection(model).connect()]),
+    );
+    const connect = (options: AwsSessionOptions): AwsSession => {
+      asked.push(options);
+      const account = /arn:aws:iam::(\d{12}):role\//.exec(options.roleArn ?? '')?.[1] ?? '123456789012';
+      const session = sessions.get(`${account}/${options.region ?? 'eu-west-1'}`);
+      if (!session) throw new Error(`no simulated account ${account} ${options.region}`);
+      return session;
+    };
+    return { asked, connect };
+  }
+
+  it('scans every region given, grouped by account and region, and exits 1 when any has findings', async () => {
+    const { connect, asked } = organization([
+      quietAccount(30, { region: 'eu-west-1' }),
+      troubledAccount(40, ['failed-kms'], { region: 'us-east-1' }),
+    ]);
+    const { io, stdout, stderr } = capturedIo();
+
+    const code = await main(['scan', '--regions', 'eu-west-1,us-east-1'], io, [createScanCommand(connect)]);
+
+    expect(code).toBe(1);
+    expect(asked.map((options) => options.region)).toEqual(['eu-west-1', 'us-east-1']);
+    const text = stdout();
+    expect(text).toMatch(/^Account 123456789012, eu-west-1\n\nNo findings\./);
+    expect(text).toMatch(/Account 123456789012, us-east-1\n\n.*\n.*failed-state\s+secrets-rotator/);
+    expect(stderr()).toMatch(/^123456789012 us-east-1: Scanned 40 functions/m);
+  });
+
+  it('assumes the role in each account, and reports one that cannot be read without hiding the others', async () => {
+    const { connect, asked } = organization([
+      troubledAccount(40, ['failed-vpc'], { accountId: '111111111111' }),
+      quietAccount(30, { accountId: '222222222222' }),
+    ]);
+    const denying = (options: AwsSessionOptions): AwsSession => {
+      if (options.roleArn?.includes('333333333333')) {
+        const denied = Object.assign(new Error('User is not authorized to perform: sts:AssumeRole'), {
+          name: 'AccessDenied',
+        });
+        // AssumeRole is refused before anything is read: the session fails on its first call.
+        return {
+          clients: {} as AwsSession['clients'],
+          clock: systemClock,
+          region: () => Promise.resolve('eu-west-1'),
+          run: () => Promise.reject(denied),
+        };
+      }
+      return connect(options);
+    };
+    const { io, stdout, stderr } = capturedIo();
+
+    const code = await main(
+      ['scan', '--accounts', '111111111111,222222222222,333333333333', '--role-name', 'SentinelReadOnly'],
+      io,
+      [createScanCommand(denying)],
+    );
+
+    expect(code).toBe(2);
+    expect(asked.map((options) => options.roleArn)).toEqual([
+      'arn:aws:iam::111111111111:role/SentinelReadOnly',
+      'arn:aws:iam::222222222222:role/SentinelReadOnly',
+    ]);
+    expect(stdout()).toMatch(/Account 111111111111, eu-west-1\n\n.*\n.*failed-state\s+ledger-sync/);
+    expect(stdout()).toContain('Account 222222222222, eu-west-1\n\nNo findings.');
+    expect(stdout()).toContain('Account 333333333333, default region: not scanned');
+    expect(stderr()).toMatch(/lambda-sentinel scan: 333333333333 default region: access denied/);
+  });
+
+  it('prints one JSON object with a report or an error per account and region', async () => {
+    const { connect } = organization([
+      quietAccount(30, { region: 'eu-west-1' }),
+      troubledAccount(40, ['failed-kms'], { region: 'us-east-1' }),
+    ]);
+    const { io, stdout } = capturedIo();
+
+    await main(['scan', '--regions', 'eu-west-1,us-east-1', '--json'], io, [createScanCommand(connect)]);
+
+    const { targets } = JSON.parse(stdout()) as {
+      targets: { account: string; region: string; report: ScanReport }[];
+    };
+    expect(targets.map((target) => [target.account, target.region, target.report.findings.length])).toEqual([
+      ['123456789012', 'eu-west-1', 0],
+      ['123456789012', 'us-east-1', 1],
+    ]);
+  });
+
+  it.each([
+    [['--accounts', '111111111111'], '--accounts and --role-name go together'],
+    [['--accounts', '1111', '--role-name', 'R'], '--accounts takes 12-digit account ids, not 1111'],
+    [['--region', 'eu-west-1', '--all-regions'], 'choose one of --region, --regions and --all-regions'],
+  ])('refuses %j with a usage error', async (args, message) => {
+    const { io, stderr } = capturedIo();
+
+    const code = await main(['scan', ...args], io, [
+      createScanCommand(() => {
+        throw new Error('no session should be opened');
+      }),
+    ]);
+
+    expect(code).toBe(2);
+    expect(stderr()).toContain(message);
   });
 });
