@@ -3,12 +3,15 @@
  * function, with AWS's response shapes, paging and exception classes.
  */
 import {
+  EventBridgeServiceException,
   ResourceNotFoundException,
   type DescribeRuleResponse,
+  type PutEventsRequestEntry,
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import type { SimAccountModel } from './account-model';
 import { NO_RESOURCES, tokenPage, type SimEventRule } from './account-resources';
+import type { SimulatedEventBus } from './event-bus';
 
 type Input = Readonly<Record<string, unknown>>;
 
@@ -17,9 +20,19 @@ export const EVENTBRIDGE_PAGE_SIZE = 100;
 
 const busOf = (rule: SimEventRule) => rule.eventBusName ?? 'default';
 
-/** Answers EventBridge requests from the account's rules. */
+/** PutEvents takes at most this many entries a call. */
+const PUT_EVENTS_MAX_ENTRIES = 10;
+
+/**
+ * Answers EventBridge requests from the account's rules, and PutEvents onto the account's default bus or onto a
+ * bus of another account that `otherBuses` knows (by ARN).
+ */
 export class EventBridgeApi {
-  constructor(private readonly account: SimAccountModel) {}
+  constructor(
+    private readonly account: SimAccountModel,
+    private readonly defaultBus?: SimulatedEventBus,
+    private readonly otherBuses: readonly SimulatedEventBus[] = [],
+  ) {}
 
   private get resources() {
     return this.account.resources ?? NO_RESOURCES;
@@ -33,6 +46,22 @@ export class EventBridgeApi {
   }
 
   private readonly operations: Readonly<Record<string, (input: Input) => object>> = {
+    PutEvents: (input) => {
+      const entries = (input.Entries ?? []) as readonly PutEventsRequestEntry[];
+      if (entries.length === 0 || entries.length > PUT_EVENTS_MAX_ENTRIES) {
+        throw new EventBridgeServiceException({
+          name: 'ValidationException',
+          $fault: 'client',
+          message: `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${PUT_EVENTS_MAX_ENTRIES}`,
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      const ids = entries.map((entry) => {
+        const bus = this.putTarget(entry.EventBusName);
+        return bus.put(this.account.accountId, this.account.region, [entry])[0] ?? '';
+      });
+      return { FailedEntryCount: 0, Entries: ids.map((EventId) => ({ EventId })) };
+    },
     ListEventBuses: (input) => {
       const names = ['default', ...(this.resources.eventBuses ?? [])];
       const { items, nextToken } = tokenPage(names, input.NextToken, this.limit(input));
@@ -79,6 +108,21 @@ export class EventBridgeApi {
     return typeof limit === 'number' && limit > 0
       ? Math.min(limit, EVENTBRIDGE_PAGE_SIZE)
       : EVENTBRIDGE_PAGE_SIZE;
+  }
+
+  /** The bus a PutEvents entry goes to: the account's default bus, or another account's bus by ARN. */
+  private putTarget(name: string | undefined): SimulatedEventBus {
+    const ownDefault = this.busArn('default');
+    if (this.defaultBus && (name === undefined || name === 'default' || name === ownDefault))
+      return this.defaultBus;
+    const other = this.otherBuses.find((bus) => bus.arn === name);
+    if (!other) {
+      throw new ResourceNotFoundException({
+        message: `Event bus ${name ?? 'default'} does not exist.`,
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    return other;
   }
 
   /** The bus a request names (by name or ARN); the default bus when it names none. */

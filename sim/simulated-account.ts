@@ -14,6 +14,7 @@ import type { ScanClients } from '../functions/scanner/run-scan';
 import { accountSeries } from './account-metrics';
 import type { SimAccountModel } from './account-model';
 import { EfsApi } from './efs-api';
+import { SimulatedEventBus } from './event-bus';
 import { EventBridgeApi } from './eventbridge-api';
 import { KmsApi } from './kms-api';
 import { LambdaApi } from './lambda-api';
@@ -78,6 +79,11 @@ export interface SimulationOptions {
    * @default none: every answer complete, on one page
    */
   readonly cloudWatchLimits?: 'aws' | CloudWatchLimits;
+  /**
+   * Buses of other accounts the account's PutEvents can reach by ARN (an organization's central bus).
+   * @default none: only the account's own default bus
+   */
+  readonly otherEventBuses?: readonly SimulatedEventBus[];
 }
 
 /** Datapoints of a minute can be read this many minutes after it ends, unless a simulation says otherwise. */
@@ -118,6 +124,8 @@ const SNS_MESSAGE_LIMIT_BYTES = 262_144;
 export class SimulatedAccount {
   /** The account's CloudWatch metrics, derived from its functions' traffic and settings as they are read. */
   readonly metrics: MetricStore;
+  /** The account's default EventBridge bus, with every event put on it. */
+  readonly defaultBus: SimulatedEventBus;
   /** What Lambda would publish minute by minute, derived from demand and configuration. */
   readonly physics: LambdaPhysics;
   private readonly lambda: LambdaApi;
@@ -160,8 +168,11 @@ export class SimulatedAccount {
       settingChanged: (fn, at) => physics.settingChanged(fn, at),
       allocatedAt: (fn, config, at) => physics.allocatedAt(fn, config, at),
     });
+    this.defaultBus = new SimulatedEventBus(
+      `arn:aws:events:${model.region}:${model.accountId}:event-bus/default`,
+    );
     this.others = {
-      eventbridge: new EventBridgeApi(model),
+      eventbridge: new EventBridgeApi(model, this.defaultBus, options.otherEventBuses ?? []),
       sns: new SnsSubscriptionsApi(model),
       kms: new KmsApi(model),
       efs: new EfsApi(model),

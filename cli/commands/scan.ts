@@ -157,7 +157,8 @@ async function scanTarget(
         settings,
         { accountId, region, topicArn: `arn:aws:sns:${region}:${accountId}:lambda-sentinel-laptop-scan` },
         {
-          clients,
+          // A laptop scan tells nobody: no alert (the session's SNS publishes nowhere) and no events.
+          clients: { lambda: clients.lambda, cloudwatch: clients.cloudwatch, sns: clients.sns },
           stateStore: new MemoryStateStore(),
           budget,
           clock,

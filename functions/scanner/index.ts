@@ -24,7 +24,7 @@ const clients: ScanClients = {
   lambda: new LambdaClient({ maxAttempts: 1 }),
   cloudwatch: new CloudWatchClient({ maxAttempts: 1 }),
   sns: new SNSClient({}),
-  events: new EventBridgeClient({}),
+  eventbridge: new EventBridgeClient({}),
 };
 const dynamodb = new DynamoDBClient({});
 const sqs = new SQSClient({});

@@ -180,8 +180,8 @@ async function deliver(
     });
   }
   const events =
-    deps.clients.events && alert.events && alert.events.length > 0
-      ? await putSentinelEvents(deps.clients.events, settings.eventBusArn, alert.events, deps.budget)
+    deps.clients.eventbridge && alert.events && alert.events.length > 0
+      ? await putSentinelEvents(deps.clients.eventbridge, settings.eventBusArn, alert.events, deps.budget)
       : { put: 0, errors: [] };
   try {
     await deps.stateStore.markDelivered(alert.id);

@@ -28,7 +28,7 @@ export interface ScanClients {
    * Puts the run's findings and actions on its EventBridge bus.
    * @default - no events are put (tools and tests that have no bus)
    */
-  readonly events?: EventBridgeClient;
+  readonly eventbridge?: EventBridgeClient;
 }
 
 /** The account and the sentinel's own resources a run works on. */

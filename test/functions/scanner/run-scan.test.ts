@@ -94,7 +94,7 @@ describe('runScan end to end (mocked Lambda and SNS, dynalite state)', () => {
             lambda: new LambdaClient({ region: REGION }),
             cloudwatch: new CloudWatchClient({ region: REGION }),
             sns: new SNSClient({ region: REGION }),
-            events: new EventBridgeClient({ region: REGION }),
+            eventbridge: new EventBridgeClient({ region: REGION }),
           },
           stateStore: new DynamoStateStore(dynamo.client, tableName, { clock, budget, renotifyHours: 24 }),
           budget,
