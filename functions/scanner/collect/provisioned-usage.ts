@@ -25,10 +25,12 @@ export const MOSTLY_BYPASSING_SHARE = 0.9;
 
 /**
  * Minutes at the window's end in which provisioned invocations that ran earlier in the window must all be zero to
- * count as "stopped" (an alias moved, a config reallocating, a trigger repointed). Three whole minutes: one empty
- * minute is common for a quiet alias, three in a row after a busy start are not.
+ * count as "stopped" (an alias moved, a config reallocating, a trigger repointed). Two whole minutes: one empty
+ * minute is common for a quiet alias, two in a row after a busy start are not; and with metrics three minutes
+ * late, a longer wait would see an alias moved by a deploy only after `pendingMinutes`. A quiet alias that trips it
+ * costs one metric (its function's total), and nothing more unless the function kept running.
  */
-export const STOPPED_TAIL_MINUTES = 3;
+export const STOPPED_TAIL_MINUTES = 2;
 
 /**
  * `ProvisionedConcurrencyUtilization` (Maximum) at or above this is "about to spill": nine environments in ten were
