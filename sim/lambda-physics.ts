@@ -1004,7 +1004,12 @@ export class LambdaPhysics {
       const onDemand = rate - provisioned;
       const invokedReal = provisioned + onDemand * servedShare;
       const routeInvocations = roundAtRandom(invokedReal, draw(100 + position));
-      const routeProvisioned = Math.min(routeInvocations, roundAtRandom(provisioned, draw(200 + position)));
+      // Rounded on its own, the provisioned part could fall one short of a count it entirely serves, a spillover
+      // that never happened; when nothing is left for on-demand concurrency, every invocation was provisioned.
+      const routeProvisioned =
+        onDemand <= 0
+          ? routeInvocations
+          : Math.min(routeInvocations, roundAtRandom(provisioned, draw(200 + position)));
       const routeConcurrency = peakConcurrency(invokedReal, timing);
       const pcConcurrency = peakConcurrency(provisioned, timing);
       const entry = totals.get(route.qualifier) ?? {
