@@ -8,8 +8,8 @@
  * 2. For a function that kept running while its provisioned concurrency did not serve, for an alias or version
  *    about to spill, and for a function with an open config finding (`rechecks`): its provisioned concurrency
  *    configs and aliases (two Lambda calls, none when the spillover drill-down read them already), and, for the
- *    first two, its Invocations by `Resource` and, for the aliases that stopped using provisioned concurrency, by
- *    `ExecutedVersion` (one GetMetricData call, billed per series found).
+ *    first two, its Invocations by `Resource` and, for the aliases that stopped using provisioned concurrency in
+ *    the window, by `ExecutedVersion` (one GetMetricData call, billed per series found).
  * 3. For a function whose traffic mostly bypasses its provisioned concurrency: the callers that can target the
  *    bare name or `$LATEST`, from ListEventSourceMappings, GetFunctionUrlConfig and GetPolicy (three Lambda calls).
  *
@@ -27,10 +27,9 @@ import type {
   QualifierMetrics,
 } from '../model';
 import {
-  readAliases,
   readEventSourceMappings,
   readInvokePermissions,
-  readProvisionedConfigs,
+  readProvisionedSetup,
   readUnqualifiedFunctionUrls,
 } from './lambda-settings';
 import { single, withoutUndefined, type Answers, type Collector } from './metric-collector';
@@ -39,12 +38,11 @@ import { hasNonZero, minuteValues } from './metric-series';
 import {
   STOPPED_TAIL_MINUTES,
   bypassPossible,
-  bypassReading,
+  functionBypass,
   mostlyBypassing,
   nearSpill,
   provisionedNearZero,
   provisionedStopped,
-  provisionedTargets,
   windowSum,
 } from './provisioned-usage';
 
@@ -217,9 +215,8 @@ export async function drillProvisioned(
         functionName,
         priority: 1,
         byResource: true,
-        executedVersions: [...stopped, ...nearZero]
-          .map((qualifier) => qualifier.qualifier)
-          .filter(isAliasName),
+        // Only an alias that stopped serving minutes ago can still show the version it ran before.
+        executedVersions: stopped.map((qualifier) => qualifier.qualifier).filter(isAliasName),
       });
     }
   }
@@ -250,17 +247,7 @@ export async function drillProvisioned(
     Promise.all(
       chosen
         .filter((plan) => !known.has(plan.functionName))
-        .map(async (plan): Promise<ProvisionedSetup> => {
-          const [configs, aliases] = await Promise.all([
-            readProvisionedConfigs(collector, plan.functionName),
-            readAliases(collector, plan.functionName),
-          ]);
-          return {
-            functionName: plan.functionName,
-            ...(configs ? { configs } : {}),
-            ...(aliases ? { aliases } : {}),
-          };
-        }),
+        .map((plan) => readProvisionedSetup(collector, plan.functionName)),
     ),
   ]);
   for (const setup of setups) known.set(setup.functionName, setup);
@@ -294,16 +281,14 @@ export async function drillProvisioned(
 
   // Step 3: only where the verdict is a bypass, the callers that can cause it.
   const bypassing = chosen.filter((plan) => {
-    const fn = functions.get(plan.functionName);
     const own = qualifiersOf(plan.functionName);
-    if (!fn || !own.some((q) => provisionedNearZero(q.provisionedInvocations, window) === true)) return false;
-    const setup = known.get(plan.functionName);
-    if (!setup?.aliases) return false;
-    const targets = provisionedTargets(
+    if (!own.some((q) => provisionedNearZero(q.provisionedInvocations, window) === true)) return false;
+    const reading = functionBypass(
+      functions.get(plan.functionName),
       own.map((qualifier) => qualifier.qualifier),
-      setup,
+      known.get(plan.functionName),
+      window,
     );
-    const reading = bypassReading(fn, targets, window);
     return reading !== undefined && mostlyBypassing(reading, window);
   });
   await Promise.all(

@@ -219,6 +219,20 @@ export function bypassReading(
 }
 
 /**
+ * A function's bypass reading where this run read all it rests on: its total, its invocations by resource and its
+ * aliases (without them an alias routed to a provisioned version would count as bypassing it); else undefined.
+ */
+export function functionBypass(
+  fn: Pick<FunctionMetrics, 'functionName' | 'invocations' | 'invocationsByResource'> | undefined,
+  probedQualifiers: readonly string[],
+  setup: Pick<ProvisionedSetup, 'configs' | 'aliases'> | undefined,
+  window: MetricWindow,
+): BypassReading | undefined {
+  if (!fn || !setup?.aliases) return undefined;
+  return bypassReading(fn, provisionedTargets(probedQualifiers, setup), window);
+}
+
+/**
  * Whether traffic mostly bypassed provisioned concurrency: the function ran more than near zero and at least
  * MOSTLY_BYPASSING_SHARE of its invocations could not use provisioned concurrency.
  */

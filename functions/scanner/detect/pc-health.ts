@@ -16,12 +16,11 @@
 import {
   NEAR_SPILL_UTILIZATION,
   bypassPossible,
-  bypassReading,
+  functionBypass,
   longestUtilizationStreak,
   mostlyBypassing,
   nearSpill,
   provisionedNearZero,
-  provisionedTargets,
   windowSum,
   type BypassReading,
 } from '../collect/provisioned-usage';
@@ -209,14 +208,12 @@ function baseFinding(
 
 /** The bypass reading of a function whose provisioned concurrency served next to nothing; undefined when unread. */
 function readBypass(view: FunctionView): BypassReading | undefined {
-  if (!view.fn) return undefined;
-  const targets = provisionedTargets(
+  return functionBypass(
+    view.fn,
     view.qualifiers.map((qualifier) => qualifier.qualifier),
     view.setup,
+    view.metrics.window,
   );
-  // Without the aliases, an alias routed to a provisioned version would count as bypassing it.
-  if (!view.setup?.aliases) return undefined;
-  return bypassReading(view.fn, targets, view.metrics.window);
 }
 
 function bypassFinding(view: FunctionView, qualifier: QualifierMetrics, reading: BypassReading): Finding {
