@@ -2,9 +2,11 @@
  * The design the sentinel replaces, implemented honestly so the benchmark compares like with like: what a general
  * policy engine does with Lambda. It lists every function, reads each one with GetFunction for its state, and asks
  * CloudWatch for every metric the detectors need, per function, one GetMetricStatistics request each; where a
- * function spilled over it reads its provisioned configs, aliases and per-alias metrics, and where one runs hot its
- * recursion setting. It keeps to the same request budget (rates and backoff) as the sentinel and hands what it
- * read to the sentinel's own detectors, so any difference in what is found comes from what was read.
+ * function spilled over, or used provisioned concurrency in the last two weeks (one more request per function: its
+ * ProvisionedConcurrencyInvocations by day), it reads its provisioned configs, aliases and per-alias metrics, and
+ * where one runs hot its recursion setting. It keeps to the same request budget (rates and backoff) as the sentinel
+ * and hands what it read to the sentinel's own detectors, so any difference in what is found comes from what was
+ * read. It does not read the callers of a bypassed alias (mappings, URL, policy): they are evidence, not findings.
  */
 import {
   GetMetricStatisticsCommand,
@@ -92,6 +94,12 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
     { start: window.historyStart, end: historyMiddle, periodSeconds: HISTORY_PERIOD_SECONDS },
     { start: historyMiddle, end: window.historyEnd, periodSeconds: HISTORY_PERIOD_SECONDS },
   ];
+  // Whether a function used provisioned concurrency at all: the two weeks a SEARCH would look back, by day.
+  const provisionedLookback: Range = {
+    start: new Date(Date.parse(window.end) - 14 * 86_400_000).toISOString(),
+    end: window.end,
+    periodSeconds: 86_400,
+  };
 
   const listed = await reader.listFunctions();
   const checked = await mapWithConcurrency(listed, CHECK_CONCURRENCY, (configuration) =>
@@ -141,13 +149,19 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
         inWindow,
       ),
       spillover: await reader.statistics('ProvisionedConcurrencySpilloverInvocations', own, 'Sum', inWindow),
+      provisionedLately: await reader.statistics(
+        'ProvisionedConcurrencyInvocations',
+        own,
+        'Sum',
+        provisionedLookback,
+      ),
     };
   });
 
-  const spilled = perFunction
-    .filter((entry) => hasNonZero(entry.spillover))
+  const provisionedFunctions = perFunction
+    .filter((entry) => hasNonZero(entry.spillover) || hasNonZero(entry.provisionedLately))
     .map((entry) => entry.functionName);
-  const provisioned = await Promise.all(spilled.map((name) => reader.provisionedSetup(name)));
+  const provisioned = await Promise.all(provisionedFunctions.map((name) => reader.provisionedSetup(name)));
   const qualifierReads = await Promise.all(
     provisioned.map((setup) => reader.qualifierMetrics(setup, inWindow)),
   );
@@ -163,26 +177,28 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
     ),
   );
 
-  const functionMetrics: FunctionMetrics[] = perFunction.map(({ spillover: _spillover, ...entry }) => {
-    const byResource = qualifiers.filter((qualifier) => qualifier.functionName === entry.functionName);
-    const recursiveLoop = recursion.get(entry.functionName);
-    return withoutUndefined({
-      ...entry,
-      reasons: [],
-      ...(byResource.length > 0
-        ? {
-            invocationsByResource: Object.fromEntries(
-              byResource.flatMap((qualifier) =>
-                qualifier.invocations
-                  ? [[`${qualifier.functionName}:${qualifier.qualifier}`, qualifier.invocations]]
-                  : [],
+  const functionMetrics: FunctionMetrics[] = perFunction.map(
+    ({ spillover: _spillover, provisionedLately: _provisionedLately, ...entry }) => {
+      const byResource = qualifiers.filter((qualifier) => qualifier.functionName === entry.functionName);
+      const recursiveLoop = recursion.get(entry.functionName);
+      return withoutUndefined({
+        ...entry,
+        reasons: [],
+        ...(byResource.length > 0
+          ? {
+              invocationsByResource: Object.fromEntries(
+                byResource.flatMap((qualifier) =>
+                  qualifier.invocations
+                    ? [[`${qualifier.functionName}:${qualifier.qualifier}`, qualifier.invocations]]
+                    : [],
+                ),
               ),
-            ),
-          }
-        : {}),
-      ...(recursiveLoop !== undefined ? { recursiveLoop } : {}),
-    });
-  });
+            }
+          : {}),
+        ...(recursiveLoop !== undefined ? { recursiveLoop } : {}),
+      });
+    },
+  );
   const metrics: MetricsSnapshot = {
     window,
     account: withoutUndefined({
@@ -202,6 +218,7 @@ export async function runNaiveScan(input: NaiveScanInput): Promise<NaiveScanResu
         (concurrentExecutions?.points.length ?? 0) > 0 || (invocations?.points.length ?? 0) > 0,
       recursionProbe: true,
       spilloverProbe: true,
+      provisionedProbe: true,
       concurrencyDrill: 'done',
       invocationDrill: 'done',
       partial: [],
@@ -371,6 +388,8 @@ class NaiveReader {
                 allocated: config.AllocatedProvisionedConcurrentExecutions,
                 available: config.AvailableProvisionedConcurrentExecutions,
                 status: config.Status,
+                statusReason: config.StatusReason,
+                lastModified: config.LastModified,
               }),
             ),
           }
@@ -387,7 +406,7 @@ class NaiveReader {
     };
   }
 
-  /** Spillover, concurrency and invocations of every provisioned alias or version of a function that spilled. */
+  /** Spillover, provisioned use, concurrency and invocations of every provisioned alias or version of a function. */
   async qualifierMetrics(setup: ProvisionedSetup, range: Range): Promise<QualifierMetrics[]> {
     const read = await Promise.all(
       (setup.configs ?? []).map(async ({ qualifier }) => {
@@ -403,6 +422,18 @@ class NaiveReader {
           functionName: setup.functionName,
           qualifier,
           spilloverInvocations,
+          provisionedInvocations: await this.statistics(
+            'ProvisionedConcurrencyInvocations',
+            resource,
+            'Sum',
+            range,
+          ),
+          provisionedUtilization: await this.statistics(
+            'ProvisionedConcurrencyUtilization',
+            resource,
+            'Maximum',
+            range,
+          ),
           concurrentExecutions: await this.statistics('ConcurrentExecutions', resource, 'Maximum', range),
           invocations: await this.statistics('Invocations', resource, 'Sum', range),
         });

@@ -47,6 +47,10 @@ const FUNCTION_READ_ACTIONS = [
   'lambda:ListAliases',
   'lambda:ListProvisionedConcurrencyConfigs',
   'lambda:GetFunctionRecursionConfig',
+  // pc-health names the callers that bypass an alias's provisioned concurrency: the bare function's URL and the
+  // resource-based policy statements (API Gateway, other services). Both take a function ARN in IAM.
+  'lambda:GetFunctionUrlConfig',
+  'lambda:GetPolicy',
 ];
 // Account-wide reads: IAM defines no resource type for these, so Resource must be "*". The event source mappings
 // of a function running hot are evidence in the finding (and what pause-trigger would stop), flags or not.

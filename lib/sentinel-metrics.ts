@@ -22,6 +22,7 @@ export const FINDING_KIND_LABELS: Readonly<Record<FindingKind, string>> = {
   'concurrency-hog': 'Concurrency hog',
   'recursive-loop': 'Recursive loop',
   'pc-spillover': 'Provisioned concurrency spillover',
+  'pc-health': 'Provisioned concurrency health',
 };
 
 /** One of the scanner's run metrics, summed per period unless `options` say otherwise. */

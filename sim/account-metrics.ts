@@ -9,7 +9,8 @@
  * ProvisionedConcurrencyUtilization) have none in a minute without executions; so do the region-level series.
  * ClaimedAccountConcurrency counts reserved and provisioned concurrency whether used or not, so we assume it is
  * published whenever it is above 0. A series SEARCH can find is one with a datapoint in the two weeks before the
- * request's end. The ExecutedVersion dimension is not modelled.
+ * request's end. An alias's Invocations are also published under FunctionName, Resource and ExecutedVersion, one
+ * series per version it routes to (or routed to before it moved).
  */
 import type { SimAccountModel } from './account-model';
 import {
@@ -36,12 +37,14 @@ const FUNCTION_PROVISIONED_METRICS: readonly [string, keyof FunctionMinute][] = 
   ['ProvisionedConcurrencySpilloverInvocations', 'provisionedConcurrencySpilloverInvocations'],
 ];
 
-const QUALIFIER_METRICS: readonly [string, keyof QualifierMinute][] = [
+type QualifierCount = Exclude<keyof QualifierMinute, 'executedVersions'>;
+
+const QUALIFIER_METRICS: readonly [string, QualifierCount][] = [
   ['Invocations', 'invocations'],
   ['ConcurrentExecutions', 'concurrentExecutions'],
 ];
 
-const QUALIFIER_PROVISIONED_METRICS: readonly [string, keyof QualifierMinute][] = [
+const QUALIFIER_PROVISIONED_METRICS: readonly [string, QualifierCount][] = [
   ['ProvisionedConcurrencyInvocations', 'provisionedConcurrencyInvocations'],
   ['ProvisionedConcurrencySpilloverInvocations', 'provisionedConcurrencySpilloverInvocations'],
   ['ProvisionedConcurrentExecutions', 'provisionedConcurrentExecutions'],
@@ -111,6 +114,26 @@ export function accountSeries(account: SimAccountModel, physics: LambdaPhysics):
               value,
               field === 'provisionedConcurrencySpilloverInvocations' ? 'other' : 'invocations',
             ),
+        });
+      }
+      // An alias's invocations are also published by the version that ran them (ExecutedVersion).
+      const alias = fn.aliases.find((candidate) => candidate.name === qualifier);
+      if (!alias) continue;
+      const versions = new Set([
+        alias.functionVersion,
+        ...(alias.previousVersion !== undefined ? [alias.previousVersion] : []),
+        ...Object.keys(alias.additionalVersionWeights ?? {}),
+      ]);
+      for (const version of versions) {
+        const value = (minute: number) =>
+          physics.qualifierMinute(name, qualifier, minute).executedVersions[version] ?? 0;
+        list.push({
+          metricName: 'Invocations',
+          dimensions: { ...resource, ExecutedVersion: version },
+          from,
+          to,
+          valueAt: (minute) => published(value(minute)),
+          reportedBetween: (start, end) => physics.reportedBetween(name, start, end, value, 'invocations'),
         });
       }
     }

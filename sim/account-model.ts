@@ -59,12 +59,25 @@ export interface FunctionTraffic {
   /** Share (0-1) of requests that name an alias or version; the rest call the unqualified name ($LATEST). */
   readonly qualifierShares?: Readonly<Record<string, number>>;
   /**
+   * Changes of routing during the history, oldest first: from `at` on, `qualifierShares` are the given ones (a
+   * trigger repointed to the bare name, say). Before the first, `qualifierShares` above hold.
+   * @default none
+   */
+  readonly reroutes?: readonly Reroute[];
+  /**
    * Share (0-1) of the function's own requests invoked asynchronously (dropped, not run, while throttled to 0).
    * @default 0
    */
   readonly asyncShare?: number;
   /** How the function's loop (runaway and loop terms) travels back to it. */
   readonly loopTransport?: LoopTransport;
+}
+
+/** Routing in force from a time on: which share of a function's requests names which alias or version. */
+export interface Reroute {
+  /** Epoch milliseconds the routing changes. */
+  readonly at: number;
+  readonly qualifierShares: Readonly<Record<string, number>>;
 }
 
 /** One change to a setting during the simulation: in force for the minute that contains `at` and later ones. */
@@ -118,9 +131,15 @@ export interface SimProvisionedConfig {
   readonly requested: number;
   /** Allocated units; with auto scaling, the allocation when the simulation starts (it then follows demand). */
   readonly allocated: number;
-  /** IN_PROGRESS, READY or FAILED. */
+  /** IN_PROGRESS, READY or FAILED, since `lastModified`; before it the config was READY at `requested`. */
   readonly status: string;
   readonly statusReason?: string;
+  /**
+   * Epoch milliseconds the config last changed (set, or its alias moved); ListProvisionedConcurrencyConfigs reports
+   * it. A time within the history makes `status` and `allocated` start there.
+   * @default the function's lastModified
+   */
+  readonly lastModified?: number;
   /** Target tracking that moves the allocation with demand, a few minutes late. */
   readonly autoScaling?: SimProvisionedAutoScaling;
 }
@@ -131,6 +150,19 @@ export interface SimAlias {
   readonly functionVersion: string;
   /** Other versions and their share (0-1) of the alias's traffic. */
   readonly additionalVersionWeights?: Readonly<Record<string, number>>;
+  /** The version the alias pointed to before `movedAt` (a deploy during the history). */
+  readonly previousVersion?: string;
+  /** Epoch milliseconds the alias moved from `previousVersion` to `functionVersion`. */
+  readonly movedAt?: number;
+}
+
+/** A function URL: the qualifier it invokes (an alias, or none for the bare function) and how callers authenticate. */
+export interface SimFunctionUrl {
+  /** The alias the URL belongs to; absent for the unqualified function ($LATEST). */
+  readonly qualifier?: string;
+  readonly authType: 'NONE' | 'AWS_IAM';
+  /** Epoch milliseconds it was created. */
+  readonly createdAt: number;
 }
 
 /** One statement of a function's resource-based policy: who may invoke it. */
@@ -140,6 +172,11 @@ export interface SimPolicyStatement {
   readonly principal: Readonly<Record<string, string>>;
   readonly action?: string;
   readonly condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * The alias or version the permission is granted on (its own policy, read with GetPolicy's Qualifier); absent
+   * for the function itself, which calls to the bare name and $LATEST need.
+   */
+  readonly qualifier?: string;
 }
 
 /** One Lambda function of the simulated account; mutable, as the API changes it. */
@@ -178,6 +215,8 @@ export interface SimFunction {
   provisioned: SimProvisionedConfig[];
   /** Resource-based policy statements; none means no other service or account may invoke it. */
   policy: SimPolicyStatement[];
+  /** Its function URLs: at most one for the bare function and one per alias. */
+  functionUrls?: SimFunctionUrl[];
   eventSourceMappings: SimEventSourceMapping[];
   /** Who calls the function and how; no traffic means nobody does (no metric series at all). */
   readonly traffic?: FunctionTraffic;

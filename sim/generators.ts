@@ -27,7 +27,8 @@ export type Problem =
   | 'concurrency-hog'
   | 'recursion-dropped'
   | 'runaway-loop'
-  | 'pc-spillover';
+  | 'pc-spillover'
+  | 'pc-bypass';
 
 /** Every problem, in the guide's order of appearance (state first, then concurrency, loops and spillover). */
 export const ALL_PROBLEMS: readonly Problem[] = [
@@ -40,6 +41,7 @@ export const ALL_PROBLEMS: readonly Problem[] = [
   'recursion-dropped',
   'runaway-loop',
   'pc-spillover',
+  'pc-bypass',
 ];
 
 /** The finding each problem should produce: its kind and the function it names. */
@@ -53,6 +55,7 @@ export const EXPECTED_FINDINGS: Readonly<Record<Problem, { kind: FindingKind; fu
   'recursion-dropped': { kind: 'recursive-loop', functionName: 'order-notifier' },
   'runaway-loop': { kind: 'recursive-loop', functionName: 'stream-processor' },
   'pc-spillover': { kind: 'pc-spillover', functionName: 'quote-api' },
+  'pc-bypass': { kind: 'pc-health', functionName: 'orders-api' },
 };
 
 /**
@@ -88,6 +91,13 @@ export interface AccountOptions {
    * @default 7
    */
   readonly seed?: number;
+  /**
+   * Whether a tenth of the quiet fleet's active functions serve their traffic through an alias with provisioned
+   * concurrency. Off by default: a quiet account is then one DESIGN.md's quiet budget (two GetMetricData calls and at
+   * most 20 metrics a run) applies to, since each provisioned alias adds the series the probes find.
+   * @default false
+   */
+  readonly provisionedFleet?: boolean;
 }
 
 const MINUTE_MS = 60_000;
@@ -175,7 +185,7 @@ function account(
   const staged = unique.flatMap((problem) => STAGING[problem](stage));
   const random = seededRandom(options.seed ?? 7);
   const quiet = Array.from({ length: Math.max(0, functionCount - staged.length) }, (_, index) =>
-    quietFunction(index, random, stage),
+    quietFunction(index, random, stage, options.provisionedFleet ?? false),
   );
   const stagedResources = unique.flatMap((problem) => STAGED_RESOURCES[problem]?.(stage) ?? []);
   return {
@@ -454,6 +464,43 @@ const STAGING: Readonly<Record<Problem | DiagnoseProblem, (stage: Stage) => SimF
       },
     }),
   ],
+  'pc-bypass': (stage) => [
+    // A redeploy of the API two days ago pointed its integration at the bare function name: the live alias keeps
+    // twenty provisioned environments initialized and idle while every request runs on standard concurrency.
+    stage.fn('orders-api', {
+      runtime: 'java21',
+      memorySize: 1024,
+      versions: ['1', '2', '3', '4'],
+      aliases: [{ name: 'live', functionVersion: '4' }],
+      provisioned: [
+        {
+          qualifier: 'live',
+          requested: 20,
+          allocated: 20,
+          status: 'READY',
+          lastModified: stage.minutesAgo(30 * 24 * 60),
+        },
+      ],
+      policy: [
+        {
+          sid: 'apigw-orders',
+          principal: { Service: 'apigateway.amazonaws.com' },
+          condition: { ArnLike: { 'AWS:SourceArn': stage.arn('execute-api', 'k7x2p9q4r1/*/*/orders') } },
+        },
+        {
+          sid: 'apigw-orders-live',
+          principal: { Service: 'apigateway.amazonaws.com' },
+          condition: { ArnLike: { 'AWS:SourceArn': stage.arn('execute-api', 'k7x2p9q4r1/*/*/orders') } },
+          qualifier: 'live',
+        },
+      ],
+      traffic: {
+        profile: { shape: businessDay(900), durationSeconds: 0.25 },
+        qualifierShares: { live: 1 },
+        reroutes: [{ at: stage.minutesAgo(2 * 24 * 60), qualifierShares: {} }],
+      },
+    }),
+  ],
 };
 
 /** EventBridge rules and SNS subscriptions that staged problems need besides their functions. */
@@ -558,8 +605,19 @@ function drawProfile(random: () => number): string {
   return 'office-hours';
 }
 
-/** One function of a quiet fleet: most idle, a tenth with daily or weekly traffic, a few behind a provisioned alias. */
-function quietFunction(index: number, random: () => number, stage: Stage): SimFunction {
+/** Runtimes that compile just in time, where the guide sees first-call latency vary at 128 MB. */
+const JIT_RUNTIME = /^(dotnet|java)/;
+
+/**
+ * One function of a quiet fleet: most idle, a tenth with daily or weekly traffic, and (with `provisionedFleet`) a few
+ * behind a provisioned alias. Nothing about it is a finding: a provisioned one on Java gets 512 MB, not 128.
+ */
+function quietFunction(
+  index: number,
+  random: () => number,
+  stage: Stage,
+  provisionedFleet: boolean,
+): SimFunction {
   const team = TEAMS[index % TEAMS.length] ?? 'platform';
   const role = ROLES[Math.floor(index / TEAMS.length) % ROLES.length] ?? 'worker';
   const name = `${team}-${role}-${String(index).padStart(5, '0')}`;
@@ -568,11 +626,14 @@ function quietFunction(index: number, random: () => number, stage: Stage): SimFu
   // Peak requests a minute, from a tenth to forty, most of them small.
   const weight = active ? 10 ** between(random, -1, 1.6) : 0;
   const recentlyDeployed = random() < 0.01;
-  const provisioned = profile === 'provisioned-api';
+  // The profile is drawn whatever the options, so that every later draw stays the same.
+  const provisioned = profile === 'provisioned-api' && provisionedFleet;
   const inVpc = random() < 0.2;
+  const runtime = RUNTIMES[Math.floor(random() * RUNTIMES.length)] ?? 'nodejs22.x';
+  const memorySize = [128, 256, 512, 1024, 2048][Math.floor(random() * 5)] ?? 512;
   return stage.fn(name, {
-    runtime: RUNTIMES[Math.floor(random() * RUNTIMES.length)] ?? 'nodejs22.x',
-    memorySize: [128, 256, 512, 1024, 2048][Math.floor(random() * 5)] ?? 512,
+    runtime,
+    memorySize: provisioned && JIT_RUNTIME.test(runtime) && memorySize === 128 ? 512 : memorySize,
     lastModified: recentlyDeployed
       ? stage.minutesAgo(Math.round(between(random, 1, 50)))
       : stage.account.observedAt - Math.round(between(random, 1, 400)) * DAY_MS,

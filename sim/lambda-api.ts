@@ -233,7 +233,7 @@ export class LambdaApi {
           AvailableProvisionedConcurrentExecutions: config.status === 'READY' ? allocated : 0,
           Status: config.status as ProvisionedConcurrencyConfigListItem['Status'],
           ...(config.statusReason !== undefined ? { StatusReason: config.statusReason } : {}),
-          LastModified: new Date(fn.lastModified).toISOString(),
+          LastModified: lambdaTimestamp(config.lastModified ?? fn.lastModified),
         };
       });
       return { ProvisionedConcurrencyConfigs: configs, NextMarker: nextMarker };
@@ -315,13 +315,16 @@ export class LambdaApi {
     },
     GetFunctionRecursionConfig: (input) => ({ RecursiveLoop: this.find(input).recursiveLoop }),
     GetPolicy: (input) => {
-      const fn = this.find(input);
-      if (fn.policy.length === 0) throw notFound('The resource you requested does not exist.');
-      const arn = functionArn(this.account, fn.name);
+      // Each qualifier has its own policy: without one, the bare function's (which $LATEST shares).
+      const { fn, qualifier } = this.locate(text(input, 'FunctionName') ?? '', text(input, 'Qualifier'));
+      const own = qualifier === '$LATEST' ? undefined : qualifier;
+      const statements = fn.policy.filter((statement) => statement.qualifier === own);
+      if (statements.length === 0) throw notFound('The resource you requested does not exist.');
+      const arn = functionArn(this.account, fn.name, own);
       const policy = {
         Version: '2012-10-17',
         Id: 'default',
-        Statement: fn.policy.map((statement) => ({
+        Statement: statements.map((statement) => ({
           Sid: statement.sid,
           Effect: 'Allow',
           Principal: statement.principal,
@@ -331,6 +334,25 @@ export class LambdaApi {
         })),
       };
       return { Policy: JSON.stringify(policy), RevisionId: `${fn.name}-policy-1` };
+    },
+    GetFunctionUrlConfig: (input) => {
+      // A URL belongs to the bare function or to one alias; the Qualifier (an alias name) picks which.
+      const { fn, qualifier } = this.locate(text(input, 'FunctionName') ?? '', text(input, 'Qualifier'));
+      const own = qualifier === '$LATEST' ? undefined : qualifier;
+      const url = (fn.functionUrls ?? []).find((candidate) => candidate.qualifier === own);
+      if (!url) throw notFound('The resource you requested does not exist.');
+      const id = Buffer.from(`${fn.name}:${own ?? ''}`)
+        .toString('hex')
+        .padEnd(32, '0')
+        .slice(0, 32);
+      return {
+        FunctionUrl: `https://${id}.lambda-url.${this.account.region}.on.aws/`,
+        FunctionArn: functionArn(this.account, fn.name, own),
+        AuthType: url.authType,
+        CreationTime: new Date(url.createdAt).toISOString(),
+        LastModifiedTime: new Date(url.createdAt).toISOString(),
+        InvokeMode: 'BUFFERED',
+      };
     },
     UpdateFunctionConfiguration: (input, now) => {
       const fn = this.find(input);

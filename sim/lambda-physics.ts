@@ -88,6 +88,8 @@ export interface QualifierMinute {
   readonly provisionedConcurrentExecutions: number;
   /** Provisioned executions over allocated units (0-1); 0 when idle. */
   readonly provisionedConcurrencyUtilization: number;
+  /** Invocations by the version that ran them (the ExecutedVersion dimension of an alias's series). */
+  readonly executedVersions: Readonly<Record<string, number>>;
 }
 
 /** Region-level (no dimension) metrics. */
@@ -140,6 +142,7 @@ const NO_QUALIFIER_MINUTE: QualifierMinute = {
   provisionedConcurrencySpilloverInvocations: 0,
   provisionedConcurrentExecutions: 0,
   provisionedConcurrencyUtilization: 0,
+  executedVersions: {},
 };
 
 /** Thrown when an account's traffic cannot be simulated (an unknown profile, a bad share); says which function. */
@@ -158,6 +161,46 @@ interface Route {
   /** The provisioned config serving this slice, and the part (0-1) of its units this slice gets. */
   readonly provisioned?: SimProvisionedConfig;
   readonly provisionedPart: number;
+  /** The version that runs this slice (ExecutedVersion), and the one before `movedAt` for an alias that moved. */
+  readonly version: string;
+  readonly previousVersion?: string;
+  readonly movedAt?: number;
+}
+
+/** Routing in force from `from` on: the function's routes and the share that calls the bare name. */
+interface RoutePlan {
+  /** Epoch milliseconds the plan starts; -Infinity for the first. */
+  readonly from: number;
+  readonly routes: readonly Route[];
+  readonly unqualifiedShare: number;
+}
+
+/** The version a route's requests ran in the minute starting at `minute`. */
+function versionIn(route: Route, minute: number): string {
+  if (route.previousVersion !== undefined && route.movedAt !== undefined) {
+    if (minute < Math.floor(route.movedAt / MINUTE_MS) * MINUTE_MS) return route.previousVersion;
+  }
+  return route.version;
+}
+
+/**
+ * Whether a config's own status and allocation hold in the minute starting at `minute`: from the minute of its
+ * last change on. Before that the config was READY at its requested level (it served before it was changed).
+ */
+function changedBy(config: SimProvisionedConfig, minute: number): boolean {
+  return (
+    config.lastModified === undefined || Math.floor(config.lastModified / MINUTE_MS) * MINUTE_MS <= minute
+  );
+}
+
+/** A config's status in the minute starting at `minute`. */
+export function statusIn(config: SimProvisionedConfig, minute: number): string {
+  return changedBy(config, minute) ? config.status : 'READY';
+}
+
+/** A config's allocation (without auto scaling) in the minute starting at `minute`. */
+function allocatedIn(config: SimProvisionedConfig, minute: number): number {
+  return changedBy(config, minute) ? config.allocated : config.requested;
 }
 
 interface Timing {
@@ -193,9 +236,10 @@ interface Individual {
   readonly asyncShare: number;
   readonly loopCut: boolean;
   readonly loopAsync: boolean;
-  readonly routes: readonly Route[];
+  /** Routing plans, oldest first; the first holds from the start. */
+  readonly plans: readonly RoutePlan[];
+  /** Every qualifier any plan reaches (each reports under the `Resource` dimension). */
   readonly qualifiers: readonly string[];
-  readonly unqualifiedShare: number;
   readonly rates: ShapeRates;
   /** Per published field, the value by minute index. */
   readonly columns: Record<FunctionField, Float64Array>;
@@ -211,6 +255,8 @@ interface Demand {
   readonly scriptedDrops: number;
   readonly reserved: number | undefined;
   readonly provisionedAllocated: number;
+  /** The routes in force this minute; the route arrays below follow their order. */
+  readonly routes: readonly Route[];
   readonly routeRates: readonly number[];
   readonly routeProvisioned: readonly number[];
   readonly routeAllocated: readonly number[];
@@ -498,6 +544,14 @@ export class LambdaPhysics {
     if (fn.reservedConcurrency !== undefined || fn.reservedChanges.length > 0) return false;
     if (fn.eventSourceMappings.some((mapping) => mapping.share > 0)) return false;
     if ((fn.traffic?.asyncShare ?? 0) > 0) return false;
+    // Routing or configs that change during the history are followed minute by minute, individually.
+    if ((fn.traffic?.reroutes ?? []).length > 0) return false;
+    if (fn.aliases.some((alias) => alias.movedAt !== undefined)) return false;
+    if (
+      fn.provisioned.some((config) => config.lastModified !== undefined && config.lastModified >= this.start)
+    ) {
+      return false;
+    }
     const shares = fn.traffic?.qualifierShares ?? {};
     const timing = timingOf(profile);
     const provisionedQualifiers = Object.keys(shares).filter((qualifier) =>
@@ -596,26 +650,10 @@ export class LambdaPhysics {
     weight: number,
   ): Individual {
     const traffic = fn.traffic;
-    const shares = traffic?.qualifierShares ?? {};
-    const routes: Route[] = [];
-    for (const [qualifier, share] of Object.entries(shares)) {
-      const alias = fn.aliases.find((candidate) => candidate.name === qualifier);
-      const config = fn.provisioned.find((candidate) => candidate.qualifier === qualifier);
-      const extra = Object.entries(alias?.additionalVersionWeights ?? {});
-      const mainWeight = 1 - extra.reduce((total, [, versionWeight]) => total + versionWeight, 0);
-      for (const versionWeight of [mainWeight, ...extra.map(([, value]) => value)]) {
-        routes.push({
-          qualifier,
-          share: share * versionWeight,
-          ...(config ? { provisioned: config } : {}),
-          provisionedPart: versionWeight,
-        });
-      }
-    }
-    const qualifiedShare = Object.values(shares).reduce((total, share) => total + share, 0);
-    if (qualifiedShare > 1 + 1e-9) {
-      throw new SimulationModelError(`Function ${fn.name}: qualifier shares add up to more than 1`);
-    }
+    const plans = [
+      { from: -Infinity, shares: traffic?.qualifierShares ?? {} },
+      ...(traffic?.reroutes ?? []).map((reroute) => ({ from: reroute.at, shares: reroute.qualifierShares })),
+    ].map(({ from, shares }) => this.routePlan(fn, from, shares));
     const transport = traffic?.loopTransport;
     const columns = Object.fromEntries(
       FUNCTION_FIELDS.map((field) => [field, new Float64Array(this.capacity)]),
@@ -631,13 +669,57 @@ export class LambdaPhysics {
       asyncShare: traffic?.asyncShare ?? 0,
       loopCut: transport !== undefined && DETECTED_LOOP_TRANSPORTS.includes(transport),
       loopAsync: transport !== undefined && ASYNC_LOOP_TRANSPORTS.includes(transport),
-      routes,
-      qualifiers: Object.keys(shares),
-      unqualifiedShare: Math.max(0, 1 - qualifiedShare),
+      plans,
+      qualifiers: [...new Set(plans.flatMap((plan) => plan.routes.map((route) => route.qualifier)))],
       rates: emptyRates(),
       columns,
       endLevel: new Float64Array(this.capacity),
     };
+  }
+
+  /** The routes `shares` give a function: one per qualifier and version its alias sends requests to. */
+  private routePlan(fn: SimFunction, from: number, shares: Readonly<Record<string, number>>): RoutePlan {
+    const routes: Route[] = [];
+    for (const [qualifier, share] of Object.entries(shares)) {
+      const alias = fn.aliases.find((candidate) => candidate.name === qualifier);
+      const config = fn.provisioned.find((candidate) => candidate.qualifier === qualifier);
+      const extra = Object.entries(alias?.additionalVersionWeights ?? {});
+      const mainWeight = 1 - extra.reduce((total, [, versionWeight]) => total + versionWeight, 0);
+      const main = {
+        version: alias?.functionVersion ?? qualifier,
+        ...(alias?.previousVersion !== undefined && alias.movedAt !== undefined
+          ? { previousVersion: alias.previousVersion, movedAt: alias.movedAt }
+          : {}),
+      };
+      const versions = [
+        { versionWeight: mainWeight, ...main },
+        ...extra.map(([version, versionWeight]) => ({ versionWeight, version })),
+      ];
+      for (const { versionWeight, ...version } of versions) {
+        routes.push({
+          qualifier,
+          share: share * versionWeight,
+          ...(config ? { provisioned: config } : {}),
+          provisionedPart: versionWeight,
+          ...version,
+        });
+      }
+    }
+    const qualifiedShare = Object.values(shares).reduce((total, share) => total + share, 0);
+    if (qualifiedShare > 1 + 1e-9) {
+      throw new SimulationModelError(`Function ${fn.name}: qualifier shares add up to more than 1`);
+    }
+    return { from, routes, unqualifiedShare: Math.max(0, 1 - qualifiedShare) };
+  }
+
+  /** The routing plan in force in the minute starting at `minute`. */
+  private planIn(individual: Individual, minute: number): RoutePlan {
+    let current = individual.plans[0] as RoutePlan;
+    for (const plan of individual.plans) {
+      if (Math.floor(plan.from / MINUTE_MS) * MINUTE_MS <= minute) current = plan;
+      else break;
+    }
+    return current;
   }
 
   /** Computes every minute up to `index` (they depend on the minute before, through burst scaling). */
@@ -798,22 +880,28 @@ export class LambdaPhysics {
     const base = rates.base * weight * Math.max(0, ownFactor);
     const loop = loopFlows ? (cut ? rates.loopIfCut : rates.loop) * weight : 0;
     const total = base + loop;
-    const routeRates = individual.routes.map((route) => total * route.share);
-    const routeAllocated = individual.routes.map((route) =>
+    const plan = this.planIn(individual, minute);
+    const routes = plan.routes;
+    const routeRates = routes.map((route) => total * route.share);
+    const routeAllocated = routes.map((route) =>
       route.provisioned ? this.allocatedForRoute(individual, route, minute) : 0,
     );
-    const routeProvisioned = individual.routes.map((route, position) => {
-      const serving = route.provisioned?.status === 'READY' ? (routeAllocated[position] ?? 0) : 0;
+    const routeProvisioned = routes.map((route, position) => {
+      const ready = route.provisioned !== undefined && statusIn(route.provisioned, minute) === 'READY';
+      const serving = ready ? (routeAllocated[position] ?? 0) : 0;
       return Math.min(routeRates[position] ?? 0, serving * unitCapacityPerMinute(timing));
     });
     const provisionedAllocated = fn.provisioned.reduce(
       (sum, config) =>
-        sum + (config.autoScaling ? this.autoScaledAllocation(individual, config, minute) : config.allocated),
+        sum +
+        (config.autoScaling
+          ? this.autoScaledAllocation(individual, config, minute)
+          : allocatedIn(config, minute)),
       0,
     );
-    const unqualifiedRate = total * individual.unqualifiedShare;
+    const unqualifiedRate = total * plan.unqualifiedShare;
     let onDemandRate = unqualifiedRate;
-    individual.routes.forEach((_, position) => {
+    routes.forEach((_, position) => {
       onDemandRate += (routeRates[position] ?? 0) - (routeProvisioned[position] ?? 0);
     });
     const onDemandPeak = peakConcurrency(onDemandRate, timing);
@@ -834,6 +922,7 @@ export class LambdaPhysics {
       scriptedDrops: terminate ? rates.dropped * weight : 0,
       reserved,
       provisionedAllocated,
+      routes,
       routeRates,
       routeProvisioned,
       routeAllocated,
@@ -850,7 +939,7 @@ export class LambdaPhysics {
     if (!config) return 0;
     const allocated = config.autoScaling
       ? this.autoScaledAllocation(individual, config, minute)
-      : config.allocated;
+      : allocatedIn(config, minute);
     return allocated * route.provisionedPart;
   }
 
@@ -860,7 +949,9 @@ export class LambdaPhysics {
     if (!scaling) return config.allocated;
     const lag = scaling.lagMinutes ?? 3;
     const hold = scaling.scaleInMinutes ?? 15;
-    const share = individual.fn.traffic?.qualifierShares?.[config.qualifier] ?? 0;
+    const share = this.planIn(individual, minute)
+      .routes.filter((route) => route.qualifier === config.qualifier)
+      .reduce((total, route) => total + route.share, 0);
     const rates = emptyRates();
     let needed = 0;
     for (let back = lag; back < lag + hold; back += 1) {
@@ -904,15 +995,21 @@ export class LambdaPhysics {
         pcConcurrency: number;
         allocated: number;
         hasProvisioned: boolean;
+        versions: Record<string, number>;
       }
     >();
-    individual.routes.forEach((route, position) => {
+    demand.routes.forEach((route, position) => {
       const rate = demand.routeRates[position] ?? 0;
       const provisioned = demand.routeProvisioned[position] ?? 0;
       const onDemand = rate - provisioned;
       const invokedReal = provisioned + onDemand * servedShare;
       const routeInvocations = roundAtRandom(invokedReal, draw(100 + position));
-      const routeProvisioned = Math.min(routeInvocations, roundAtRandom(provisioned, draw(200 + position)));
+      // Rounded on its own, the provisioned part could fall one short of a count it entirely serves, a spillover
+      // that never happened; when nothing is left for on-demand concurrency, every invocation was provisioned.
+      const routeProvisioned =
+        onDemand <= 0
+          ? routeInvocations
+          : Math.min(routeInvocations, roundAtRandom(provisioned, draw(200 + position)));
       const routeConcurrency = peakConcurrency(invokedReal, timing);
       const pcConcurrency = peakConcurrency(provisioned, timing);
       const entry = totals.get(route.qualifier) ?? {
@@ -923,7 +1020,10 @@ export class LambdaPhysics {
         pcConcurrency: 0,
         allocated: 0,
         hasProvisioned: false,
+        versions: {},
       };
+      const version = versionIn(route, minute);
+      entry.versions[version] = (entry.versions[version] ?? 0) + routeInvocations;
       entry.invocations += routeInvocations;
       entry.provisioned += route.provisioned ? routeProvisioned : 0;
       entry.spill += route.provisioned ? routeInvocations - routeProvisioned : 0;
@@ -945,6 +1045,7 @@ export class LambdaPhysics {
         provisionedConcurrentExecutions: pcExecutions,
         provisionedConcurrencyUtilization:
           pcExecutions > 0 && entry.allocated > 0 ? Math.min(1, pcExecutions / entry.allocated) : 0,
+        executedVersions: entry.versions,
       });
       pcInvocations += entry.provisioned;
       spillover += entry.spill;
@@ -1033,7 +1134,9 @@ export class LambdaPhysics {
       const concurrency = count > 0 ? Math.max(1, Math.round(peakConcurrency(count, cls.timing))) : 0;
       const provisioned = entry.allocated > 0 ? count : 0;
       pcInvocations += provisioned;
+      const alias = member.fn.aliases.find((candidate) => candidate.name === entry.qualifier);
       qualifiers.set(entry.qualifier, {
+        executedVersions: { [alias?.functionVersion ?? entry.qualifier]: count },
         invocations: count,
         concurrentExecutions: concurrency,
         provisionedConcurrencyInvocations: provisioned,

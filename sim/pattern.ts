@@ -4,7 +4,8 @@
  * `expect` part (the verdict it must get), which the loader leaves alone.
  *
  * Defaults keep files short: a function is Active, Successful, nodejs22.x, 512 MB, 30 s, deployed 90 days before
- * the observed time, set to Terminate, with no reserved or provisioned concurrency; an account has a limit of
+ * the observed time, set to Terminate, with no reserved or provisioned concurrency, no function URL and no
+ * resource-based policy; an account has a limit of
  * 1,000, keeps min(100, limit) unreserved, lives in eu-west-1 as 123456789012 and holds DEFAULT_HISTORY_MINUTES
  * of history. See PatternFunction and the shape terms (traffic-shape.ts) for every field.
  */
@@ -17,6 +18,7 @@ import {
   type SimAccountModel,
   type SimEventSourceMapping,
   type SimFunction,
+  type SimPolicyStatement,
   type TrafficProfile,
 } from './account-model';
 import { between, seededRandom, seedOf } from './random';
@@ -73,9 +75,17 @@ export interface PatternTraffic {
   readonly errorShare?: number;
   /** Share of requests per alias or version; the rest call the unqualified name. */
   readonly qualifierShares?: Readonly<Record<string, number>>;
+  /** Routing changes: from `at` on, these shares replace `qualifierShares` (a trigger repointed, say). */
+  readonly reroutes?: readonly PatternReroute[];
   readonly asyncShare?: number;
   /** How the function's loop (runaway, loop terms) returns to it. */
   readonly loopTransport?: LoopTransport;
+}
+
+/** A change of routing: from `at` on, requests name aliases and versions in these shares. */
+export interface PatternReroute {
+  readonly at: TimeRef;
+  readonly qualifierShares: Readonly<Record<string, number>>;
 }
 
 /** An alias and its routing. */
@@ -84,6 +94,30 @@ export interface PatternAlias {
   readonly version: string;
   /** Other versions and their share of the alias's traffic. */
   readonly weights?: Readonly<Record<string, number>>;
+  /** The version the alias pointed to until `movedAt` (a deploy that moved it). */
+  readonly previousVersion?: string;
+  readonly movedAt?: TimeRef;
+}
+
+/** A function URL: on the bare function (no qualifier) or on an alias. */
+export interface PatternFunctionUrl {
+  /** The alias it belongs to. @default none: the bare function, which invokes $LATEST */
+  readonly qualifier?: string;
+  /** @default 'NONE' */
+  readonly authType?: 'NONE' | 'AWS_IAM';
+}
+
+/** A statement of the function's resource-based policy: a service or account allowed to invoke it. */
+export interface PatternPermission {
+  readonly sid: string;
+  /** A service principal, e.g. `apigateway.amazonaws.com` (give this or `account`). */
+  readonly service?: string;
+  /** An account id allowed to invoke (give this or `service`). */
+  readonly account?: string;
+  /** The calling resource (`AWS:SourceArn`), e.g. the API's execute-api ARN. */
+  readonly sourceArn?: string;
+  /** The alias or version the permission is on. @default none: the bare function */
+  readonly qualifier?: string;
 }
 
 /** A provisioned concurrency config. */
@@ -95,6 +129,11 @@ export interface PatternProvisioned {
   /** @default 'READY' */
   readonly status?: 'IN_PROGRESS' | 'READY' | 'FAILED';
   readonly statusReason?: string;
+  /**
+   * When the config last changed; `status` and `allocated` hold from then, and before it the config was READY at
+   * `requested`. @default the function's lastModified
+   */
+  readonly lastModified?: TimeRef;
   readonly autoScaling?: {
     readonly targetUtilization: number;
     readonly minimum: number;
@@ -116,7 +155,7 @@ export interface PatternMapping {
   readonly share: number;
   /** Whether the function's loop runs through it. @default false */
   readonly carriesLoop?: boolean;
-  /** Alias or version it invokes. */
+  /** Alias or version it invokes, or `$LATEST`. @default none: the bare name */
   readonly qualifier?: string;
   /** @default 'Enabled' */
   readonly state?: 'Enabled' | 'Disabled';
@@ -146,6 +185,10 @@ export interface PatternFunction {
   readonly aliases?: readonly PatternAlias[];
   readonly provisioned?: readonly PatternProvisioned[];
   readonly eventSourceMappings?: readonly PatternMapping[];
+  /** Function URLs: at most one on the bare function and one per alias. */
+  readonly functionUrls?: readonly PatternFunctionUrl[];
+  /** Resource-based policy statements. */
+  readonly policy?: readonly PatternPermission[];
   /** None: nobody calls the function. */
   readonly traffic?: PatternTraffic;
 }
@@ -372,6 +415,8 @@ const FUNCTION_FIELDS = [
   'aliases',
   'provisioned',
   'eventSourceMappings',
+  'functionUrls',
+  'policy',
   'traffic',
 ];
 
@@ -410,7 +455,12 @@ function checkFunction(
   if (fn.aliases !== undefined && !Array.isArray(fn.aliases)) check.fail(at('aliases'), 'must be a list');
   ((fn.aliases as unknown[] | undefined) ?? []).forEach((alias, index) => {
     const aliasPath = `${at('aliases')}[${index}]`;
-    const record = check.object(aliasPath, alias, ['name', 'version', 'weights'], ['name', 'version']);
+    const record = check.object(
+      aliasPath,
+      alias,
+      ['name', 'version', 'weights', 'previousVersion', 'movedAt'],
+      ['name', 'version'],
+    );
     if (!record) return;
     check.text(`${aliasPath}.name`, record.name);
     aliasNames.push(String(record.name));
@@ -418,6 +468,16 @@ function checkFunction(
       check.fail(`${aliasPath}.version`, `${JSON.stringify(record.version)} is not in versions`);
     }
     if (record.weights !== undefined) check.shares(`${aliasPath}.weights`, record.weights, versions);
+    if ((record.previousVersion === undefined) !== (record.movedAt === undefined)) {
+      check.fail(aliasPath, 'previousVersion and movedAt go together: the version it left, and when');
+    }
+    if (record.previousVersion !== undefined && !versions.includes(String(record.previousVersion))) {
+      check.fail(
+        `${aliasPath}.previousVersion`,
+        `${JSON.stringify(record.previousVersion)} is not in versions`,
+      );
+    }
+    check.time(`${aliasPath}.movedAt`, record.movedAt, observedAt);
   });
   const qualifiers = [...versions, ...aliasNames];
   let provisionedTotal = 0;
@@ -428,7 +488,7 @@ function checkFunction(
     const record = check.object(
       configPath,
       config,
-      ['qualifier', 'requested', 'allocated', 'status', 'statusReason', 'autoScaling'],
+      ['qualifier', 'requested', 'allocated', 'status', 'statusReason', 'lastModified', 'autoScaling'],
       ['qualifier', 'requested'],
     );
     if (!record) return;
@@ -452,6 +512,7 @@ function checkFunction(
     }
     check.oneOf(`${configPath}.status`, record.status, ['IN_PROGRESS', 'READY', 'FAILED']);
     check.text(`${configPath}.statusReason`, record.statusReason);
+    check.time(`${configPath}.lastModified`, record.lastModified, observedAt);
     provisionedTotal += typeof record.requested === 'number' ? record.requested : 0;
     if (record.autoScaling !== undefined) {
       const scalingPath = `${configPath}.autoScaling`;
@@ -487,6 +548,7 @@ function checkFunction(
           'peakToAverage',
           'errorShare',
           'qualifierShares',
+          'reroutes',
           'asyncShare',
           'loopTransport',
         ]);
@@ -519,6 +581,16 @@ function checkFunction(
     if (traffic.qualifierShares !== undefined) {
       check.shares(`${trafficPath}.qualifierShares`, traffic.qualifierShares, qualifiers);
     }
+    if (traffic.reroutes !== undefined && !Array.isArray(traffic.reroutes)) {
+      check.fail(`${trafficPath}.reroutes`, 'must be a list');
+    }
+    ((traffic.reroutes as unknown[] | undefined) ?? []).forEach((reroute, index) => {
+      const reroutePath = `${trafficPath}.reroutes[${index}]`;
+      const record = check.object(reroutePath, reroute, ['at', 'qualifierShares'], ['at', 'qualifierShares']);
+      if (!record) return;
+      check.time(`${reroutePath}.at`, record.at, observedAt);
+      check.shares(`${reroutePath}.qualifierShares`, record.qualifierShares, qualifiers);
+    });
     if (hasLoopTerms(traffic.shape) && transport === undefined) {
       check.fail(
         `${trafficPath}.loopTransport`,
@@ -546,10 +618,14 @@ function checkFunction(
     check.oneOf(`${mappingPath}.state`, record.state, ['Enabled', 'Disabled']);
     check.text(`${mappingPath}.uuid`, record.uuid);
     check.number(`${mappingPath}.batchSize`, record.batchSize, { min: 1, integer: true });
-    if (record.qualifier !== undefined && !qualifiers.includes(String(record.qualifier))) {
+    if (
+      record.qualifier !== undefined &&
+      record.qualifier !== '$LATEST' &&
+      !qualifiers.includes(String(record.qualifier))
+    ) {
       check.fail(
         `${mappingPath}.qualifier`,
-        `${JSON.stringify(record.qualifier)} is not an alias or version of the function`,
+        `${JSON.stringify(record.qualifier)} is not $LATEST or an alias or version of the function`,
       );
     }
     if (
@@ -564,6 +640,50 @@ function checkFunction(
   });
   if (mappingShare > 1 + 1e-9)
     check.fail(at('eventSourceMappings'), `shares add up to ${mappingShare}, more than 1`);
+  if (fn.functionUrls !== undefined && !Array.isArray(fn.functionUrls))
+    check.fail(at('functionUrls'), 'must be a list');
+  const urlQualifiers = new Set<string>();
+  ((fn.functionUrls as unknown[] | undefined) ?? []).forEach((url, index) => {
+    const urlPath = `${at('functionUrls')}[${index}]`;
+    const record = check.object(urlPath, url, ['qualifier', 'authType']);
+    if (!record) return;
+    check.oneOf(`${urlPath}.authType`, record.authType, ['NONE', 'AWS_IAM']);
+    // Lambda puts a URL on the bare function or on an alias, never on a version.
+    if (record.qualifier !== undefined && !aliasNames.includes(String(record.qualifier))) {
+      check.fail(
+        `${urlPath}.qualifier`,
+        `${JSON.stringify(record.qualifier)} is not an alias of the function`,
+      );
+    }
+    const key = String(record.qualifier ?? '');
+    if (urlQualifiers.has(key)) check.fail(urlPath, 'a function has at most one URL per qualifier');
+    urlQualifiers.add(key);
+  });
+  if (fn.policy !== undefined && !Array.isArray(fn.policy)) check.fail(at('policy'), 'must be a list');
+  ((fn.policy as unknown[] | undefined) ?? []).forEach((statement, index) => {
+    const statementPath = `${at('policy')}[${index}]`;
+    const record = check.object(
+      statementPath,
+      statement,
+      ['sid', 'service', 'account', 'sourceArn', 'qualifier'],
+      ['sid'],
+    );
+    if (!record) return;
+    for (const field of ['sid', 'service', 'sourceArn'])
+      check.text(`${statementPath}.${field}`, record[field]);
+    if ((record.service === undefined) === (record.account === undefined)) {
+      check.fail(statementPath, 'give either service or account: who may invoke');
+    }
+    if (record.account !== undefined && !/^\d{12}$/.test(String(record.account))) {
+      check.fail(`${statementPath}.account`, `must be 12 digits, not ${JSON.stringify(record.account)}`);
+    }
+    if (record.qualifier !== undefined && !qualifiers.includes(String(record.qualifier))) {
+      check.fail(
+        `${statementPath}.qualifier`,
+        `${JSON.stringify(record.qualifier)} is not an alias or version of the function`,
+      );
+    }
+  });
 }
 
 /** Every problem of `pattern`, each naming its field; empty when it can be loaded. */
@@ -775,6 +895,9 @@ function toFunction(
       name: alias.name,
       functionVersion: alias.version,
       ...(alias.weights ? { additionalVersionWeights: { ...alias.weights } } : {}),
+      ...(alias.previousVersion !== undefined && alias.movedAt !== undefined
+        ? { previousVersion: alias.previousVersion, movedAt: resolveTime(alias.movedAt, observedAt) }
+        : {}),
     })),
     provisioned: (fn.provisioned ?? []).map((config) => {
       const status = config.status ?? 'READY';
@@ -784,10 +907,32 @@ function toFunction(
         allocated: config.allocated ?? (status === 'READY' ? config.requested : 0),
         status,
         ...(config.statusReason !== undefined ? { statusReason: config.statusReason } : {}),
+        ...(config.lastModified !== undefined
+          ? { lastModified: resolveTime(config.lastModified, observedAt) }
+          : {}),
         ...(config.autoScaling ? { autoScaling: { ...config.autoScaling } } : {}),
       };
     }),
-    policy: [],
+    policy: (fn.policy ?? []).map((statement): SimPolicyStatement => ({
+      sid: statement.sid,
+      principal:
+        statement.service !== undefined
+          ? { Service: statement.service }
+          : { AWS: `arn:aws:iam::${statement.account ?? ''}:root` },
+      ...(statement.sourceArn !== undefined
+        ? { condition: { ArnLike: { 'AWS:SourceArn': statement.sourceArn } } }
+        : {}),
+      ...(statement.qualifier !== undefined ? { qualifier: statement.qualifier } : {}),
+    })),
+    ...(fn.functionUrls
+      ? {
+          functionUrls: fn.functionUrls.map((url) => ({
+            ...(url.qualifier !== undefined ? { qualifier: url.qualifier } : {}),
+            authType: url.authType ?? 'NONE',
+            createdAt: lastModified,
+          })),
+        }
+      : {}),
     eventSourceMappings: mappings,
     ...(traffic
       ? {
@@ -800,6 +945,14 @@ function toFunction(
             },
             ...(traffic.weight !== undefined ? { weight: traffic.weight } : {}),
             ...(traffic.qualifierShares ? { qualifierShares: { ...traffic.qualifierShares } } : {}),
+            ...(traffic.reroutes
+              ? {
+                  reroutes: traffic.reroutes.map((reroute) => ({
+                    at: resolveTime(reroute.at, observedAt),
+                    qualifierShares: { ...reroute.qualifierShares },
+                  })),
+                }
+              : {}),
             ...(traffic.asyncShare !== undefined ? { asyncShare: traffic.asyncShare } : {}),
             ...(traffic.loopTransport !== undefined ? { loopTransport: traffic.loopTransport } : {}),
           },

@@ -5,7 +5,7 @@
 
 /** Finding kinds; these names are a contract (DESIGN.md). */
 export type FindingKind =
-  'stuck-pending' | 'failed-state' | 'concurrency-hog' | 'recursive-loop' | 'pc-spillover';
+  'stuck-pending' | 'failed-state' | 'concurrency-hog' | 'recursive-loop' | 'pc-spillover' | 'pc-health';
 
 /** How urgently a human should look. */
 export type Severity = 'critical' | 'warning' | 'info';
@@ -32,6 +32,8 @@ export interface FunctionSnapshot {
   /** ISO-8601 time of the last create or update, as ListFunctions reports it. */
   readonly lastModified: string;
   readonly runtime?: string;
+  /** Memory in MB, as ListFunctions reports it. */
+  readonly memorySize?: number;
   readonly packageType?: string;
   readonly kmsKeyArn?: string;
   readonly fileSystemArns?: readonly string[];
@@ -144,7 +146,12 @@ export interface AccountConcurrencyLimits {
 
 /** Why the collector read one function's own series. */
 export type DrillReason =
-  'top-concurrency' | 'throttled' | 'recursion-dropped' | 'top-invocations' | 'provisioned-spillover';
+  | 'top-concurrency'
+  | 'throttled'
+  | 'recursion-dropped'
+  | 'top-invocations'
+  | 'provisioned-spillover'
+  | 'provisioned-health';
 
 /** An event source mapping (SQS, Kinesis, DynamoDB streams, ...) that feeds a function, as ListEventSourceMappings reports it. */
 export interface EventSourceMappingSummary {
@@ -156,6 +163,26 @@ export interface EventSourceMappingSummary {
   readonly state: string;
   /** The function ARN the mapping invokes: qualified (an alias or version) or not. */
   readonly functionArn?: string;
+}
+
+/** A function URL as GetFunctionUrlConfig reports it. */
+export interface FunctionUrlSummary {
+  readonly url: string;
+  /** The function ARN the URL invokes: unqualified, or an alias. */
+  readonly functionArn: string;
+  /** `NONE` (public) or `AWS_IAM`. */
+  readonly authType?: string;
+}
+
+/** One statement of a function's resource-based policy: who may invoke it, and which ARN it grants. */
+export interface InvokePermission {
+  readonly sid: string;
+  /** The service (`apigateway.amazonaws.com`) or account the statement lets in. */
+  readonly principal: string;
+  /** The function ARN the statement grants: unqualified, `$LATEST`, an alias or a version. */
+  readonly resource: string;
+  /** The `AWS:SourceArn` condition (the API, rule or bucket that calls), where the statement has one. */
+  readonly sourceArn?: string;
 }
 
 /** One function's own series, present only for functions the account-level metrics singled out. */
@@ -183,6 +210,16 @@ export interface FunctionMetrics {
    * ListProvisionedConcurrencyConfigs was read (hog candidates); 0 when it has none.
    */
   readonly provisionedConcurrency?: number;
+  /**
+   * The function URL of the unqualified function (GetFunctionUrlConfig without a qualifier), where read for a
+   * function whose traffic bypasses its provisioned concurrency; empty when it has none.
+   */
+  readonly functionUrls?: readonly FunctionUrlSummary[];
+  /**
+   * The statements of the unqualified function's resource-based policy (GetPolicy without a qualifier), where read
+   * for a function whose traffic bypasses its provisioned concurrency; empty when it has no policy.
+   */
+  readonly invokePermissions?: readonly InvokePermission[];
 }
 
 /** What a function capped by `cap-hogs` did since: the evidence for lifting the cap once it is calm. */
@@ -198,12 +235,21 @@ export interface CapHoldMetrics {
 export interface QualifierMetrics {
   readonly functionName: string;
   readonly qualifier: string;
-  /** Sum per minute. */
+  /** Sum per minute; empty when the probe found provisioned metrics of the qualifier but never a spillover. */
   readonly spilloverInvocations: MetricSeries;
   /** Maximum per minute; read only when it spilled over. */
   readonly concurrentExecutions?: MetricSeries;
   /** Sum per minute; read only when it spilled over. */
   readonly invocations?: MetricSeries;
+  /** `ProvisionedConcurrencyInvocations`, Sum per minute, where the provisioned concurrency probe ran. */
+  readonly provisionedInvocations?: MetricSeries;
+  /** `ProvisionedConcurrencyUtilization`, Maximum per minute (0-1), where the provisioned concurrency probe ran. */
+  readonly provisionedUtilization?: MetricSeries;
+  /**
+   * `Invocations` by `ExecutedVersion` (Sum per minute, keyed by version), read for an alias whose provisioned
+   * concurrency stopped serving: the versions that actually ran behind the alias in the window.
+   */
+  readonly invocationsByExecutedVersion?: Readonly<Record<string, MetricSeries>>;
 }
 
 /** A provisioned concurrency config as ListProvisionedConcurrencyConfigs reports it. */
@@ -215,6 +261,10 @@ export interface ProvisionedConcurrencyConfig {
   readonly available?: number;
   /** IN_PROGRESS, READY or FAILED. */
   readonly status?: string;
+  /** Why the allocation failed (with FAILED), as Lambda words it. */
+  readonly statusReason?: string;
+  /** ISO-8601 time the config last changed: when it was set, or when its alias moved to another version. */
+  readonly lastModified?: string;
 }
 
 /** An alias as ListAliases reports it. */
@@ -239,7 +289,14 @@ export type DrillStatus = 'not-needed' | 'done' | 'failed';
 
 /** A part of the collection whose answer CloudWatch may have cut short. */
 export type CoveragePart =
-  'region' | 'recursion-probe' | 'spillover-probe' | 'concurrency-drill' | 'invocation-drill' | 'cap-holds';
+  | 'region'
+  | 'recursion-probe'
+  | 'spillover-probe'
+  | 'provisioned-probe'
+  | 'provisioned-drill'
+  | 'concurrency-drill'
+  | 'invocation-drill'
+  | 'cap-holds';
 
 /** What the collection managed to read, so that "nothing found" can be told from "not looked". */
 export interface MetricCoverage {
@@ -249,6 +306,12 @@ export interface MetricCoverage {
   readonly recursionProbe: boolean;
   /** The search for ProvisionedConcurrencySpilloverInvocations series answered. */
   readonly spilloverProbe: boolean;
+  /**
+   * The searches for ProvisionedConcurrencyInvocations and ProvisionedConcurrencyUtilization series answered (they
+   * run in the same runs as the spillover probe).
+   * @default false
+   */
+  readonly provisionedProbe?: boolean;
   /** Top functions by concurrency and by throttles (concurrency hogs). */
   readonly concurrencyDrill: DrillStatus;
   /** Top functions by invocations and their baselines (runaway loops). */

@@ -8,6 +8,7 @@ import { checkFunctions, collectInventory, withUnsettledSince, type Inventory } 
 import { collectMetrics, spilloverProbedThrough } from './collect/metrics';
 import { hogsNeedingDetail } from './detect/concurrency-hog';
 import type { DetectorContext } from './detect/detector';
+import { provisionedRechecks } from './detect/pc-health';
 import { DETECTORS, isAssessed, runDetectors } from './detect/registry';
 import type { AccountSnapshot, Clock, Finding, ScanError, ScanReport, UnsettledSighting } from './model';
 import { deliverPendingAlerts, notifyAndPersist } from './notify-and-persist';
@@ -104,6 +105,7 @@ export async function runScan(
       ? { spilloverProbedThrough: previous.spilloverProbedThrough }
       : {}),
     cappedFunctions: cappedFunctions(previous.actions ?? []),
+    provisionedRechecks: provisionedRechecks(previous.openFindings),
   });
   const errors: ScanError[] = [...inventory.errors, ...metrics.errors];
   log({

@@ -32,9 +32,10 @@ describe('the benchmark, on small accounts', () => {
         'concurrency-hog:image-resizer',
         'stuck-pending:report-builder',
         'pc-spillover:quote-api',
+        'pc-health:orders-api',
       ]),
     );
-    expect(sentinel.problemsFound).toHaveLength(9);
+    expect(sentinel.problemsFound).toHaveLength(10);
   });
 
   it('keeps the sentinel within the quiet-account targets: metrics, GetMetricData calls, shared bucket, cost', () => {
@@ -47,15 +48,16 @@ describe('the benchmark, on small accounts', () => {
     expect(sentinel.apiCalls.GetMetricStatistics).toBeUndefined();
   });
 
-  it('has the naive design read every function and seven requests of metrics per function, one metric each', () => {
+  it('has the naive design read every function and eight requests of metrics per function, one metric each', () => {
     const naive = designResult('quietNaive');
 
     expect(naive.apiCalls.GetFunction).toBe(300);
     expect(naive.apiCalls.ListFunctions).toBe(6);
-    // Six metrics per function and six region-level ones, the invocation history in two requests (eight days of
-    // five-minute sums is more than GetMetricStatistics' 1,440 datapoints); throttled requests are not billed.
-    expect(naive.metricsRequested).toBe(300 * 7 + 7);
-    expect(naive.monthlyCloudWatchUsd).toBeCloseTo((300 * 7 + 7) * 0.00001 * 8_640, 2);
+    // Seven metrics per function (the last: whether it used provisioned concurrency in two weeks) and six
+    // region-level ones, the invocation history in two requests (eight days of five-minute sums is more than
+    // GetMetricStatistics' 1,440 datapoints); throttled requests are not billed.
+    expect(naive.metricsRequested).toBe(300 * 8 + 7);
+    expect(naive.monthlyCloudWatchUsd).toBeCloseTo((300 * 8 + 7) * 0.00001 * 8_640, 2);
   });
 
   it('reports one JSON object per case with both designs and naive-over-sentinel ratios', () => {
@@ -78,9 +80,9 @@ describe('the benchmark, on small accounts', () => {
           peakRssMb: expect.any(Number),
           problemsFound: [],
         },
-        naive: { metricsRequested: 2_107 },
+        naive: { metricsRequested: 2_407 },
       },
-      ratio: { metricsRequested: 351.2, apiCalls: expect.any(Number), wallSeconds: expect.any(Number) },
+      ratio: { metricsRequested: 401.2, apiCalls: expect.any(Number), wallSeconds: expect.any(Number) },
     });
     expect(result.ratio.wallSeconds).toBeGreaterThan(1);
   });

@@ -207,6 +207,9 @@ describe('LambdaSentinelStack with no context', () => {
         'lambda:ListProvisionedConcurrencyConfigs',
         'lambda:ListAliases',
         'lambda:GetFunctionRecursionConfig',
+        // The callers of the bare name that bypass provisioned concurrency (pc-health).
+        'lambda:GetFunctionUrlConfig',
+        'lambda:GetPolicy',
         'lambda:ListEventSourceMappings',
         'cloudwatch:GetMetricData',
         'sns:Publish',
@@ -253,6 +256,8 @@ describe('LambdaSentinelStack with no context', () => {
       'lambda:ListAliases',
       'lambda:ListProvisionedConcurrencyConfigs',
       'lambda:GetFunctionRecursionConfig',
+      'lambda:GetFunctionUrlConfig',
+      'lambda:GetPolicy',
     ]) {
       expect(statementsGranting(template, action).map((statement) => statement.Resource)).toEqual([
         functionArns,

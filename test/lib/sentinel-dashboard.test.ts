@@ -85,14 +85,16 @@ describe('the dashboard', () => {
     for (const metric of runMetrics) expect(metric.dimensions).toEqual({ Sentinel: scanner });
   });
 
-  it('draws the findings of each of the five kinds, the largest count a run saw', () => {
+  it('draws the findings of each of the six kinds, the largest count a run saw', () => {
     const findings = metricsOf(template).filter((metric) => metric.metricName === 'Findings');
 
     expect(findings.map((metric) => metric.dimensions)).toEqual(
-      ['stuck-pending', 'failed-state', 'concurrency-hog', 'recursive-loop', 'pc-spillover'].map((kind) => ({
-        Sentinel: scanner,
-        Kind: kind,
-      })),
+      ['stuck-pending', 'failed-state', 'concurrency-hog', 'recursive-loop', 'pc-spillover', 'pc-health'].map(
+        (kind) => ({
+          Sentinel: scanner,
+          Kind: kind,
+        }),
+      ),
     );
     for (const metric of findings) expect(metric.stat).toBe('Maximum');
   });
@@ -139,6 +141,6 @@ describe('the dashboard without self-monitoring', () => {
     const { template } = synthesizeStack({ selfMonitoring: 'false' });
 
     expect(widgetsOf(template).map((widget) => widget.type)).not.toContain('alarm');
-    expect(metricsOf(template)).toHaveLength(18);
+    expect(metricsOf(template)).toHaveLength(19);
   });
 });

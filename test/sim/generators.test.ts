@@ -70,6 +70,22 @@ describe('quietAccount', () => {
     expect(scan.result.errors).toEqual([]);
   }, 30_000);
 
+  it('with a provisioned fleet, still nothing to report, and each provisioned alias costs its probed series', async () => {
+    const model = quietAccount(1_000, { provisionedFleet: true });
+    const aliases = model.functions.filter((fn) => fn.provisioned.length > 0 && fn.traffic).length;
+
+    const scan = await runSimulatedScan(model, DEFAULT_SETTINGS);
+
+    expect(aliases).toBeGreaterThanOrEqual(5);
+    expect(scan.result.findings).toEqual([]);
+    expect(scan.result.errors).toEqual([]);
+    // Six region series; per alias its provisioned invocations and utilization, and for a quiet one its function's
+    // total; never a Lambda call for an alias that serves its traffic or has none.
+    expect(scan.usage.metricsRequested).toBeGreaterThan(6);
+    expect(scan.usage.metricsRequested).toBeLessThanOrEqual(6 + 3 * aliases);
+    expect(scan.usage.apiCalls.GetPolicy).toBeUndefined();
+  }, 30_000);
+
   it('gives quiet functions a rhythm: a nightly job publishes nothing outside its window', () => {
     const model = quietAccount(400);
     const account = new SimulatedAccount(model, { clock: new VirtualClock(model.observedAt) });

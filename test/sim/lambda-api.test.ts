@@ -1,6 +1,8 @@
 import {
   DeleteFunctionConcurrencyCommand,
   GetAccountSettingsCommand,
+  GetFunctionUrlConfigCommand,
+  GetPolicyCommand,
   GetEventSourceMappingCommand,
   GetFunctionConcurrencyCommand,
   InvalidParameterValueException,
@@ -234,5 +236,108 @@ describe('LambdaApi: provisioned concurrency configs', () => {
       Status: 'FAILED',
       StatusReason: expect.stringContaining('init phase'),
     });
+  });
+
+  it("reports when each config last changed, in Lambda's format, the function's own time by default", async () => {
+    const { lambda, send } = simulation([
+      {
+        name: 'api',
+        lastModified: '-3d',
+        versions: ['1', '2'],
+        aliases: [{ name: 'live', version: '2' }],
+        provisioned: [
+          { qualifier: 'live', requested: 20, status: 'IN_PROGRESS', lastModified: '-7m' },
+          { qualifier: '1', requested: 5 },
+        ],
+      },
+    ]);
+
+    const listed = await send(() =>
+      lambda.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'api' })),
+    );
+
+    expect(
+      (listed.ProvisionedConcurrencyConfigs ?? []).map((config) => [
+        config.FunctionArn?.split(':').at(-1),
+        config.LastModified,
+      ]),
+    ).toEqual([
+      ['1', '2030-01-12T12:00:20.000+0000'],
+      ['live', '2030-01-15T11:53:20.000+0000'],
+    ]);
+  });
+});
+
+describe('LambdaApi: function URLs and resource-based policies', () => {
+  const api: PatternFunction = {
+    name: 'api',
+    versions: ['1'],
+    aliases: [{ name: 'live', version: '1' }],
+    functionUrls: [{ authType: 'NONE' }, { qualifier: 'live', authType: 'AWS_IAM' }],
+    policy: [
+      {
+        sid: 'apigw-bare',
+        service: 'apigateway.amazonaws.com',
+        sourceArn: 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3/*',
+      },
+      { sid: 'partner-live', account: '111122223333', qualifier: 'live' },
+    ],
+  };
+
+  it('answers the URL of the bare function without a qualifier, and of an alias with one', async () => {
+    const { lambda, send } = simulation([api]);
+
+    const bare = await send(() => lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'api' })));
+    const live = await send(() =>
+      lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'api', Qualifier: 'live' })),
+    );
+
+    expect(bare).toMatchObject({
+      FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:api',
+      AuthType: 'NONE',
+      FunctionUrl: expect.stringMatching(/^https:\/\/[0-9a-f]{32}\.lambda-url\.eu-west-1\.on\.aws\/$/),
+    });
+    expect(live).toMatchObject({
+      FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:api:live',
+      AuthType: 'AWS_IAM',
+    });
+    expect(live.FunctionUrl).not.toBe(bare.FunctionUrl);
+  });
+
+  it('answers ResourceNotFoundException for a function or qualifier without a URL', async () => {
+    const { lambda, send } = simulation([{ name: 'plain' }, api]);
+
+    await expect(
+      send(() => lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'plain' }))),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it("keeps each qualifier's policy apart: the bare function's statements name the bare ARN", async () => {
+    const { lambda, send } = simulation([api]);
+
+    const bare = await send(() => lambda.send(new GetPolicyCommand({ FunctionName: 'api' })));
+    const live = await send(() =>
+      lambda.send(new GetPolicyCommand({ FunctionName: 'api', Qualifier: 'live' })),
+    );
+
+    const statements = (output: { Policy?: string }) =>
+      (JSON.parse(output.Policy ?? '{}') as { Statement: Record<string, unknown>[] }).Statement;
+    expect(statements(bare)).toEqual([
+      {
+        Sid: 'apigw-bare',
+        Effect: 'Allow',
+        Principal: { Service: 'apigateway.amazonaws.com' },
+        Action: 'lambda:InvokeFunction',
+        Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:api',
+        Condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3/*' } },
+      },
+    ]);
+    expect(statements(live)).toEqual([
+      expect.objectContaining({
+        Sid: 'partner-live',
+        Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+        Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:api:live',
+      }),
+    ]);
   });
 });

@@ -225,6 +225,34 @@ describe('loadPattern', () => {
       'functions[0].aliases[0].version: "2" is not in versions',
     ],
     [
+      { name: 'f', versions: ['1', '2'], aliases: [{ name: 'live', version: '2', movedAt: '-5m' }] },
+      'functions[0].aliases[0]: previousVersion and movedAt go together',
+    ],
+    [
+      { name: 'f', versions: ['1'], functionUrls: [{ qualifier: '1' }] },
+      'functions[0].functionUrls[0].qualifier: "1" is not an alias of the function',
+    ],
+    [
+      { name: 'f', functionUrls: [{ authType: 'NONE' }, { authType: 'AWS_IAM' }] },
+      'functions[0].functionUrls[1]: a function has at most one URL per qualifier',
+    ],
+    [
+      { name: 'f', policy: [{ sid: 'both', service: 'apigateway.amazonaws.com', account: '111122223333' }] },
+      'functions[0].policy[0]: give either service or account',
+    ],
+    [
+      { name: 'f', eventSourceMappings: [{ source: 'sqs', share: 1, qualifier: 'live' }] },
+      'functions[0].eventSourceMappings[0].qualifier: "live" is not $LATEST or an alias or version',
+    ],
+    [
+      {
+        name: 'f',
+        versions: ['1'],
+        traffic: { shape: [], durationSeconds: 1, reroutes: [{ at: '-1d', qualifierShares: { live: 1 } }] },
+      },
+      'functions[0].traffic.reroutes[0].qualifierShares.live: unknown field',
+    ],
+    [
       {
         name: 'f',
         versions: ['1'],
@@ -588,6 +616,69 @@ describe('every situation of the verdict corpus can be expressed', () => {
         expect(
           physics.qualifierMinute('scaled', 'live', ago(3)).provisionedConcurrencySpilloverInvocations,
         ).toBe(0);
+      },
+    ),
+    'traffic that moved from the alias to the bare name two days ago': situation(
+      [
+        {
+          name: 'api',
+          versions: ['4'],
+          aliases: [{ name: 'live', version: '4' }],
+          provisioned: [{ qualifier: 'live', requested: 20 }],
+          traffic: {
+            shape: steady(600),
+            durationSeconds: 0.2,
+            qualifierShares: { live: 1 },
+            reroutes: [{ at: '-2d', qualifierShares: {} }],
+          },
+        },
+      ],
+      (physics) => {
+        const live = (minutesAgo: number) => physics.qualifierMinute('api', 'live', ago(minutesAgo));
+        expect(live(3 * 24 * 60).provisionedConcurrencyInvocations).toBe(600);
+        expect(live(10)).toMatchObject({ invocations: 0, provisionedConcurrencyInvocations: 0 });
+        expect(inv(physics, 'api', 10)).toBe(600);
+      },
+    ),
+    'an alias moved to a version whose provisioned concurrency is still allocating': situation(
+      [
+        {
+          name: 'api',
+          versions: ['7', '8'],
+          aliases: [{ name: 'live', version: '8', previousVersion: '7', movedAt: '-5m' }],
+          provisioned: [{ qualifier: 'live', requested: 20, status: 'IN_PROGRESS', lastModified: '-5m' }],
+          traffic: { shape: steady(600), durationSeconds: 0.2, qualifierShares: { live: 1 } },
+        },
+      ],
+      (physics) => {
+        const before = physics.qualifierMinute('api', 'live', ago(10));
+        const after = physics.qualifierMinute('api', 'live', ago(3));
+        expect(before).toMatchObject({
+          provisionedConcurrencyInvocations: 600,
+          executedVersions: { '7': 600 },
+        });
+        expect(after).toMatchObject({
+          provisionedConcurrencyInvocations: 0,
+          provisionedConcurrencySpilloverInvocations: 600,
+          executedVersions: { '8': 600 },
+        });
+      },
+    ),
+    'utilization held near its limit without spilling over': situation(
+      [
+        {
+          name: 'api',
+          versions: ['1'],
+          aliases: [{ name: 'live', version: '1' }],
+          provisioned: [{ qualifier: 'live', requested: 20 }],
+          traffic: { shape: steady(1_140), durationSeconds: 1, qualifierShares: { live: 1 } },
+        },
+      ],
+      (physics) => {
+        expect(physics.qualifierMinute('api', 'live', ago(5))).toMatchObject({
+          provisionedConcurrencyUtilization: 0.95,
+          provisionedConcurrencySpilloverInvocations: 0,
+        });
       },
     ),
   };

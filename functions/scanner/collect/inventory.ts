@@ -222,6 +222,7 @@ export function listedSnapshot(configuration: FunctionConfiguration): FunctionSn
     functionArn: configuration.FunctionArn ?? '',
     lastModified: configuration.LastModified ?? '',
     runtime: configuration.Runtime,
+    memorySize: configuration.MemorySize,
     packageType: configuration.PackageType,
     kmsKeyArn: configuration.KMSKeyArn,
     fileSystemArns: configuration.FileSystemConfigs?.flatMap((fs) => (fs.Arn ? [fs.Arn] : [])),

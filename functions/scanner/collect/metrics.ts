@@ -3,14 +3,16 @@
  * where the region level shows a signal, and Lambda settings only for the functions the metrics single out.
  *
  * Tier 0, every run: two GetMetricData calls, one for the window (five region-level series, the SEARCH probe for
- * dropped recursion, and, in the runs that must, the SEARCH probe for spillover: see probesSpillover) and one for
- * the region's invocation history (a call has one time range, and the ranges differ).
+ * dropped recursion, and, in the runs that must, the SEARCH probes for provisioned concurrency: spillover,
+ * provisioned invocations and utilization, see probesSpillover) and one for the region's invocation history (a
+ * call has one time range, and the ranges differ).
  * RecursiveInvocationsDropped and the ProvisionedConcurrency* metrics have no region-level series; the SEARCH
  * probes return only the per-function series CloudWatch holds: for dropped recursion none in a quiet account,
- * for spillover one per alias or version with provisioned concurrency.
+ * for provisioned concurrency one per metric and alias or version that reported it in the last two weeks (three
+ * metrics for an alias that has spilled over, two for one that never has, none without provisioned concurrency).
  * Tier 1, only on a signal, the drill-downs in parallel (drill-concurrency.ts, drill-invocations.ts,
- * drill-spillover.ts); and, while the sentinel holds a cap on a function, that function's throttles since the cap
- * could be lifted (one metric each).
+ * drill-spillover.ts followed by drill-provisioned.ts, which reuses what it read); and, while the sentinel holds a
+ * cap on a function, that function's throttles since the cap could be lifted (one metric each).
  * Every call goes through the run's CallBudget; a failed call becomes a ScanError and collection goes on with
  * what it has; MetricCoverage says what could not be read, and which answers CloudWatch cut short.
  */
@@ -18,15 +20,18 @@ import type {
   CapHoldMetrics,
   FunctionMetrics,
   FunctionSnapshot,
+  MetricSeries,
   MetricWindow,
   MetricsSnapshot,
+  QualifierMetrics,
   ScanError,
 } from '../model';
 import { schedulePeriodMinutes } from '../settings';
 import { drillConcurrency } from './drill-concurrency';
 import { drillInvocations } from './drill-invocations';
+import { drillProvisioned } from './drill-provisioned';
 import { drillSpillover } from './drill-spillover';
-import { Collector, single, type CollectorInput } from './metric-collector';
+import { Collector, single, withoutUndefined, type Answers, type CollectorInput } from './metric-collector';
 import {
   HISTORY_PERIOD_SECONDS,
   WINDOW_PERIOD_SECONDS,
@@ -54,6 +59,13 @@ export interface CollectMetricsInput extends CollectorInput {
    * @default - none
    */
   readonly cappedFunctions?: readonly string[];
+  /**
+   * Functions with an open `pc-health` finding about a provisioned concurrency config (failed, stuck allocating,
+   * under-allocated, a new version): their configs are read again in the runs that probe, whatever their metrics
+   * show, so that the finding resolves only on a config seen healthy.
+   * @default - none
+   */
+  readonly provisionedRechecks?: readonly string[];
 }
 
 /**
@@ -139,21 +151,78 @@ const PROBE_SPILLOVER = searchQuery(
   WINDOW_PERIOD_SECONDS,
 );
 
+const PROBE_PROVISIONED_INVOCATIONS = searchQuery(
+  'probe_pc_invocations',
+  {
+    metricName: 'ProvisionedConcurrencyInvocations',
+    dimensionKeys: ['FunctionName', 'Resource'],
+    stat: 'Sum',
+    labelDimension: 'Resource',
+  },
+  WINDOW_PERIOD_SECONDS,
+);
+
+const PROBE_PROVISIONED_UTILIZATION = searchQuery(
+  'probe_pc_utilization',
+  {
+    metricName: 'ProvisionedConcurrencyUtilization',
+    dimensionKeys: ['FunctionName', 'Resource'],
+    stat: 'Maximum',
+    labelDimension: 'Resource',
+  },
+  WINDOW_PERIOD_SECONDS,
+);
+
 function splitResource(resource: string): { functionName: string; qualifier: string } | undefined {
   const colon = resource.indexOf(':');
   if (colon <= 0 || colon === resource.length - 1) return undefined;
   return { functionName: resource.slice(0, colon), qualifier: resource.slice(colon + 1) };
 }
 
-/** Tier 0: the region-level series, the region's invocation history, and the two SEARCH probes. */
+/**
+ * The aliases and versions the provisioned concurrency probes found, each with what every probe returned for it:
+ * a qualifier found by one probe and not another never reported that metric in two weeks (for spillover: never
+ * spilled), which reads as an empty series when that probe answered.
+ */
+function probedQualifiers(answers: Answers, withProbes: boolean): QualifierMetrics[] {
+  if (!withProbes) return [];
+  const spillover = answers.series.get('probe_spillover');
+  const invocations = answers.series.get('probe_pc_invocations');
+  const utilization = answers.series.get('probe_pc_utilization');
+  const resources = new Set([
+    ...(spillover?.keys() ?? []),
+    ...(invocations?.keys() ?? []),
+    ...(utilization?.keys() ?? []),
+  ]);
+  const empty: MetricSeries = { periodSeconds: WINDOW_PERIOD_SECONDS, points: [] };
+  return [...resources].sort().flatMap((resource) => {
+    const parts = splitResource(resource);
+    if (!parts) return [];
+    const read = (found: ReadonlyMap<string, MetricSeries> | undefined) =>
+      found ? (found.get(resource) ?? empty) : undefined;
+    return [
+      withoutUndefined<QualifierMetrics>({
+        ...parts,
+        spilloverInvocations: read(spillover) ?? empty,
+        provisionedInvocations: read(invocations),
+        provisionedUtilization: read(utilization),
+      }),
+    ];
+  });
+}
+
+/** Tier 0: the region-level series, the region's invocation history, and the SEARCH probes. */
 async function readRegion(collector: Collector, window: MetricWindow, withSpilloverProbe: boolean) {
   const queries = Object.entries(REGION_METRICS).map(([id, metric]) =>
     metricStatQuery(id, metric, WINDOW_PERIOD_SECONDS),
   );
+  const provisionedProbes = withSpilloverProbe
+    ? [PROBE_SPILLOVER, PROBE_PROVISIONED_INVOCATIONS, PROBE_PROVISIONED_UTILIZATION]
+    : [];
   const [answers, history] = await Promise.all([
     collector.fetch(
       'region',
-      [...queries, PROBE_RECURSION, ...(withSpilloverProbe ? [PROBE_SPILLOVER] : [])],
+      [...queries, PROBE_RECURSION, ...provisionedProbes],
       { start: window.start, end: window.end },
       WINDOW_PERIOD_SECONDS,
     ),
@@ -182,21 +251,21 @@ async function readRegion(collector: Collector, window: MetricWindow, withSpillo
       reasons: ['recursion-dropped'],
       recursiveInvocationsDropped,
     }));
-  const qualifiers = [...(answers.series.get('probe_spillover') ?? [])].flatMap(
-    ([resource, spilloverInvocations]) => {
-      const parts = splitResource(resource);
-      return parts ? [{ ...parts, spilloverInvocations }] : [];
-    },
-  );
+  const qualifiers = probedQualifiers(answers, withSpilloverProbe);
   // A partial window answer may have cut a probe short: its findings must not resolve on it.
   if (answers.partial) collector.partial.add('recursion-probe');
-  if (answers.partial && withSpilloverProbe) collector.partial.add('spillover-probe');
+  if (answers.partial && withSpilloverProbe) {
+    collector.partial.add('spillover-probe');
+    collector.partial.add('provisioned-probe');
+  }
   return {
     account,
     dropped,
     qualifiers,
     recursionProbe: answers.series.has('probe_recursion'),
     spilloverProbe: answers.series.has('probe_spillover'),
+    provisionedProbe:
+      answers.series.has('probe_pc_invocations') && answers.series.has('probe_pc_utilization'),
   };
 }
 
@@ -259,26 +328,46 @@ export async function collectMetrics(input: CollectMetricsInput): Promise<Collec
     window,
     probesSpillover(window, input.spilloverProbedThrough, schedulePeriodMinutes(settings.schedule)),
   );
-  const [hogs, spillover, runaways, capHolds] = await Promise.all([
+  const [hogs, provisioned, runaways, capHolds] = await Promise.all([
     drillConcurrency(collector, region.account, window, inInventory),
-    drillSpillover(collector, region.qualifiers, window, inInventory),
+    // The provisioned concurrency drill-down reuses the configs and aliases the spillover one read.
+    drillSpillover(collector, region.qualifiers, window, inInventory).then(async (spillover) => ({
+      spillover,
+      health: region.provisionedProbe
+        ? await drillProvisioned(collector, {
+            qualifiers: spillover.qualifiers,
+            alreadyRead: spillover.provisioned,
+            rechecks: input.provisionedRechecks ?? [],
+            window,
+            inInventory,
+          })
+        : { functions: [], qualifiers: spillover.qualifiers, provisioned: [] },
+    })),
     drillInvocations(collector, region.account, window, inInventory),
     readCapHolds(collector, input.cappedFunctions ?? [], window),
   ]);
+  const { spillover, health } = provisioned;
 
   const metrics: MetricsSnapshot = {
     window,
     account: region.account,
     ...(hogs.accountLimits ? { accountLimits: hogs.accountLimits } : {}),
-    functions: mergeFunctions([region.dropped, hogs.functions, spillover.functions, runaways.functions]),
-    qualifiers: spillover.qualifiers,
-    provisioned: spillover.provisioned,
+    functions: mergeFunctions([
+      region.dropped,
+      hogs.functions,
+      spillover.functions,
+      health.functions,
+      runaways.functions,
+    ]),
+    qualifiers: health.qualifiers,
+    provisioned: [...spillover.provisioned, ...health.provisioned],
     ...(capHolds ? { capHolds } : {}),
     coverage: {
       accountWindowDelivered:
         hasData(region.account.concurrentExecutions) || hasData(region.account.invocations),
       recursionProbe: region.recursionProbe,
       spilloverProbe: region.spilloverProbe,
+      provisionedProbe: region.provisionedProbe,
       concurrencyDrill: hogs.status,
       invocationDrill: runaways.status,
       partial: [...collector.partial].sort(),

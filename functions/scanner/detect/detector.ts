@@ -9,6 +9,12 @@ export interface DetectorContext {
   readonly now: number;
 }
 
+/** What a detector may know of an earlier finding it is asked about: which problem, on which qualifier. */
+export interface StoredFindingRef {
+  readonly fingerprint: string;
+  readonly qualifier?: string;
+}
+
 /** One finding kind: a pure check over the snapshot (no I/O, no clock, no randomness). */
 export interface Detector {
   readonly kind: FindingKind;
@@ -17,7 +23,8 @@ export interface Detector {
   /**
    * Whether this run saw enough of `functionName` to say an earlier finding of this kind on it has cleared.
    * False when the evidence was not collected this run (not checked, metrics missing): absence of a
-   * finding then proves nothing, and the earlier finding stays open.
+   * finding then proves nothing, and the earlier finding stays open. `stored` says which of the kind's problems
+   * the earlier finding was, for kinds whose problems rest on different evidence.
    */
-  assessed(context: DetectorContext, functionName: string): boolean;
+  assessed(context: DetectorContext, functionName: string, stored?: StoredFindingRef): boolean;
 }

@@ -2,6 +2,7 @@ import type { Finding, ScanError } from '../model';
 import type { Detector, DetectorContext } from './detector';
 import { concurrencyHog } from './concurrency-hog';
 import { failedState } from './failed-state';
+import { pcHealth } from './pc-health';
 import { pcSpillover } from './pc-spillover';
 import { recursiveLoop } from './recursive-loop';
 import { stuckPending } from './stuck-pending';
@@ -10,7 +11,7 @@ import { stuckPending } from './stuck-pending';
 export const STATE_DETECTORS: readonly Detector[] = [stuckPending, failedState];
 
 /** Detectors that read CloudWatch metrics (and the Lambda settings the metrics led to). */
-export const METRIC_DETECTORS: readonly Detector[] = [concurrencyHog, recursiveLoop, pcSpillover];
+export const METRIC_DETECTORS: readonly Detector[] = [concurrencyHog, recursiveLoop, pcSpillover, pcHealth];
 
 /** Every finding kind the sentinel knows, in the order its e-mail explains them. */
 export const DETECTORS: readonly Detector[] = [...STATE_DETECTORS, ...METRIC_DETECTORS];
@@ -45,12 +46,26 @@ export function runDetectors(
 export function isAssessed(
   context: DetectorContext,
   detectors: readonly Detector[],
-  stored: { readonly kind: string; readonly functionName: string },
+  stored: {
+    readonly kind: string;
+    readonly functionName: string;
+    readonly fingerprint?: string;
+    readonly qualifier?: string;
+  },
 ): boolean {
   const detector = detectors.find((candidate) => candidate.kind === stored.kind);
   if (!detector) return false;
   try {
-    return detector.assessed(context, stored.functionName);
+    return detector.assessed(
+      context,
+      stored.functionName,
+      stored.fingerprint !== undefined
+        ? {
+            fingerprint: stored.fingerprint,
+            ...(stored.qualifier !== undefined ? { qualifier: stored.qualifier } : {}),
+          }
+        : undefined,
+    );
   } catch {
     return false;
   }

@@ -13,7 +13,7 @@ export type RunKind = 'scan' | 'check';
 
 /** The finding kinds each run judges: a focused check reads no metrics, so it says nothing of metric kinds. */
 export const KINDS_BY_RUN: Readonly<Record<RunKind, readonly FindingKind[]>> = {
-  scan: ['stuck-pending', 'failed-state', 'concurrency-hog', 'recursive-loop', 'pc-spillover'],
+  scan: ['stuck-pending', 'failed-state', 'concurrency-hog', 'recursive-loop', 'pc-spillover', 'pc-health'],
   check: ['stuck-pending', 'failed-state'],
 };
 

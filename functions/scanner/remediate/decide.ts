@@ -111,7 +111,7 @@ interface Remedy {
   readonly kind: ActionKind;
 }
 
-/** The finding kinds that have a remediation; the others (failed-state, pc-spillover) are guidance only. */
+/** The finding kinds that have a remediation; the others (failed-state, pc-spillover, pc-health) are guidance only. */
 const REMEDIES: Partial<Readonly<Record<FindingKind, Remedy>>> = {
   'recursive-loop': { flag: 'throttle-loops', kind: 'throttle' },
   'concurrency-hog': { flag: 'cap-hogs', kind: 'cap' },

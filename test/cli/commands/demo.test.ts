@@ -13,7 +13,7 @@ describe('lambda-sentinel demo', () => {
 
     const text = stdout();
     expect(code).toBe(0);
-    expect(text).toContain('Findings (9)');
+    expect(text).toContain('Findings (10)');
     for (const name of [
       'report-builder',
       'vpc-migrator',
@@ -27,6 +27,10 @@ describe('lambda-sentinel demo', () => {
     expect(text).toMatch(/recursive-loop\s+stream-processor/);
     expect(text).toMatch(/recursive-loop\s+order-notifier/);
     expect(text).toMatch(/pc-spillover\s+quote-api:live/);
+    // The API redeployed onto the bare name: the live alias's provisioned concurrency serves nothing.
+    expect(text).toMatch(
+      /warning\s+pc-health\s+orders-api:live\s+orders-api:live has provisioned concurrency/,
+    );
     expect(text).toContain('The e-mail it would send');
     expect(text).toMatch(/Subject: \[CRITICAL\] lambda-sentinel 123456789012 eu-west-1: /);
     expect(text).toContain(
@@ -60,7 +64,7 @@ describe('lambda-sentinel demo', () => {
 
     const report = JSON.parse(stdout()) as ScanReport;
     expect(code).toBe(0);
-    expect(report.findings).toHaveLength(9);
+    expect(report.findings).toHaveLength(10);
     expect(report.actions.every((action) => action.dryRun && !action.applied)).toBe(true);
   });
 

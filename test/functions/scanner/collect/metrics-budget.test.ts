@@ -47,16 +47,22 @@ function fleetSeries(): FakeSeries[] {
   ]);
 }
 
+/**
+ * Aliases with provisioned concurrency that serve their function's traffic, as AWS reports them: provisioned
+ * invocations and utilization every minute, and a spillover series only for the one that spills (a series that
+ * never had a datapoint does not exist).
+ */
 function provisionedAliases(spilling: string | undefined): FakeSeries[] {
-  return names
-    .slice(0, PROVISIONED_ALIASES)
-    .map((functionName) =>
-      windowSeries(
-        'ProvisionedConcurrencySpilloverInvocations',
-        { FunctionName: functionName, Resource: `${functionName}:live` },
-        functionName === spilling ? 25 : 0,
-      ),
-    );
+  return names.slice(0, PROVISIONED_ALIASES).flatMap((functionName, index) => {
+    const live = { FunctionName: functionName, Resource: `${functionName}:live` };
+    return [
+      windowSeries('ProvisionedConcurrencyInvocations', live, 2 + (index % 7)),
+      windowSeries('ProvisionedConcurrencyUtilization', live, functionName === spilling ? 1 : 0.5),
+      ...(functionName === spilling
+        ? [windowSeries('ProvisionedConcurrencySpilloverInvocations', live, 25)]
+        : []),
+    ];
+  });
 }
 
 const cloudwatchMock = mockClient(CloudWatchClient);
@@ -101,9 +107,9 @@ beforeEach(() => {
 });
 
 describe('metrics collection budget', () => {
-  it('a quiet account of 10,000 functions costs at most 2 GetMetricData calls and 20 metrics a run', async () => {
+  it('a quiet account of 10,000 functions without provisioned concurrency costs 2 GetMetricData calls and at most 20 metrics a run', async () => {
     const { fake, budget, metricsRequested, errors } = await scan(
-      [...regionSeries(), ...fleetSeries(), ...provisionedAliases(undefined)],
+      [...regionSeries(), ...fleetSeries()],
       inventory,
     );
 
@@ -111,18 +117,37 @@ describe('metrics collection budget', () => {
     expect(budget.calls).toEqual({ GetMetricData: 2 });
     expect(fake.requests).toHaveLength(2);
     expect(lambdaMock.calls()).toHaveLength(0);
+    // Six region-level series; the SEARCH probes found nothing, and a SEARCH is billed for what it finds.
+    expect(metricsRequested).toBe(6);
     expect(metricsRequested).toBeLessThanOrEqual(20);
     // The fake bills the way CloudWatch does; our count must never be below it.
+    expect(fake.billedMetrics).toBeLessThanOrEqual(metricsRequested);
+  });
+
+  it('eight aliases with provisioned concurrency that serve their traffic add two metrics each to a probing run and nothing else', async () => {
+    const { fake, budget, metricsRequested, errors } = await scan(
+      [...regionSeries(), ...fleetSeries(), ...provisionedAliases(undefined)],
+      inventory,
+    );
+
+    expect(errors).toEqual([]);
+    expect(budget.calls).toEqual({ GetMetricData: 2 });
+    expect(lambdaMock.calls()).toHaveLength(0);
+    // Six region-level series, and each alias's provisioned invocations and utilization.
+    expect(metricsRequested).toBe(6 + 2 * PROVISIONED_ALIASES);
     expect(fake.billedMetrics).toBeLessThanOrEqual(metricsRequested);
 
     const naive =
       FLEET_SIZE * NAIVE_PER_FUNCTION.length + PROVISIONED_ALIASES * NAIVE_PER_PROVISIONED_QUALIFIER.length;
     expect(naive).toBe(40_008);
-    expect(naive / metricsRequested).toBeGreaterThan(2_000);
-    // Per month on the default 5-minute schedule: about $3,457 for the naive design against about $1.21 here
-    // (14 metrics a run: six region-level series and the eight aliases with provisioned concurrency).
+    expect(naive / metricsRequested).toBeGreaterThan(1_500);
+    // Per month on the default 5-minute schedule, probing every other run: about $3,457 for the naive design against
+    // about $1.21 here: $0.52 for the six region series every run, and about $0.09 per alias for its two probed
+    // series in half the runs.
+    const probingRuns = RUNS_PER_MONTH / 2;
+    const monthly = (6 * RUNS_PER_MONTH + (metricsRequested - 6) * probingRuns) * DOLLARS_PER_METRIC;
     expect(naive * RUNS_PER_MONTH * DOLLARS_PER_METRIC).toBeGreaterThan(3_400);
-    expect(metricsRequested * RUNS_PER_MONTH * DOLLARS_PER_METRIC).toBeLessThan(1.75);
+    expect(monthly).toBeLessThan(1.25);
   });
 
   it('an account in trouble (a hog with 20 victims, loops, a spillover) costs at most 10 calls and is fully diagnosed', async () => {

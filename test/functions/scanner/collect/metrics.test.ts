@@ -66,13 +66,13 @@ const expressions = (fake: FakeCloudWatch) =>
 
 describe('collectMetrics', () => {
   it('reads a quiet account with one call for the window and one for the history, and no Lambda call', async () => {
+    const live = { FunctionName: 'checkout', Resource: 'checkout:live' };
     const fake = givenAccount([
       ...regionSeries(),
-      windowSeries(
-        'ProvisionedConcurrencySpilloverInvocations',
-        { FunctionName: 'checkout', Resource: 'checkout:live' },
-        0,
-      ),
+      windowSeries('ProvisionedConcurrencySpilloverInvocations', live, 0),
+      // A provisioned alias that serves its traffic, well within its environments: nothing to drill into.
+      windowSeries('ProvisionedConcurrencyInvocations', live, 600),
+      windowSeries('ProvisionedConcurrencyUtilization', live, 0.4),
     ]);
     const { budget, result } = run();
     const { metrics, metricsRequested, errors } = await result;
@@ -95,16 +95,19 @@ describe('collectMetrics', () => {
       'Invocations',
       `SEARCH('{AWS/Lambda,FunctionName} MetricName="RecursiveInvocationsDropped"', 'Sum', 60)`,
       `SEARCH('{AWS/Lambda,FunctionName,Resource} MetricName="ProvisionedConcurrencySpilloverInvocations"', 'Sum', 60)`,
+      `SEARCH('{AWS/Lambda,FunctionName,Resource} MetricName="ProvisionedConcurrencyInvocations"', 'Sum', 60)`,
+      `SEARCH('{AWS/Lambda,FunctionName,Resource} MetricName="ProvisionedConcurrencyUtilization"', 'Maximum', 60)`,
     ]);
     expect(historyCall?.StartTime).toEqual(new Date(WINDOW.historyStart));
     expect(historyCall?.EndTime).toEqual(new Date(WINDOW.historyEnd));
     expect(historyCall?.MetricDataQueries?.[0]?.MetricStat?.Period).toBe(300);
-    // Five region series in the window, one history, and the one spillover series the SEARCH found.
-    expect(metricsRequested).toBe(7);
+    // Five region series in the window, one history, and the alias's three series the SEARCH probes found.
+    expect(metricsRequested).toBe(9);
     expect(metrics.coverage).toEqual({
       accountWindowDelivered: true,
       recursionProbe: true,
       spilloverProbe: true,
+      provisionedProbe: true,
       concurrencyDrill: 'not-needed',
       invocationDrill: 'not-needed',
       partial: [],
@@ -253,10 +256,17 @@ describe('collectMetrics', () => {
     const fake = givenAccount([
       ...regionSeries(),
       windowSeries('ProvisionedConcurrencySpilloverInvocations', live, (minute) => (minute >= 10 ? 20 : 0)),
+      windowSeries('ProvisionedConcurrencyInvocations', live, (minute) => (minute >= 10 ? 1180 : 1200)),
+      windowSeries('ProvisionedConcurrencyUtilization', live, 1),
       windowSeries(
         'ProvisionedConcurrencySpilloverInvocations',
         { FunctionName: 'reports', Resource: 'reports:prod' },
         0,
+      ),
+      windowSeries(
+        'ProvisionedConcurrencyInvocations',
+        { FunctionName: 'reports', Resource: 'reports:prod' },
+        40,
       ),
       windowSeries('ConcurrentExecutions', live, 58),
       windowSeries('Invocations', live, 1200),
@@ -454,6 +464,7 @@ describe('collectMetrics', () => {
       accountWindowDelivered: false,
       recursionProbe: false,
       spilloverProbe: false,
+      provisionedProbe: false,
       concurrencyDrill: 'failed',
       invocationDrill: 'failed',
       partial: [],

@@ -88,7 +88,7 @@ describe('emfDocuments', () => {
     });
 
     expect(findings.map((document) => document._aws.CloudWatchMetrics[0]?.Dimensions)).toEqual(
-      Array(5).fill([['Sentinel', 'Kind']]),
+      Array(6).fill([['Sentinel', 'Kind']]),
     );
     expect(
       Object.fromEntries(findings.map((document) => [document.Kind, validValues(document).Findings])),
@@ -98,6 +98,7 @@ describe('emfDocuments', () => {
       'concurrency-hog': 0,
       'recursive-loop': 1,
       'pc-spillover': 0,
+      'pc-health': 0,
     });
   });
 
@@ -122,7 +123,7 @@ describe('writeEmf', () => {
 
     writeEmf(documents, (line) => lines.push(line));
 
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(7);
     expect(lines.every((line) => line.endsWith('\n') && !line.slice(0, -1).includes('\n'))).toBe(true);
     expect(lines.map((line) => JSON.parse(line))).toEqual(documents);
   });
