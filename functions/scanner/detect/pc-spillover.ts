@@ -152,13 +152,18 @@ function spilloverFinding(
   const bypassing = unqualifiedInvocations(metrics.functions.find((fn) => fn.functionName === name));
   const since = qualifier.spilloverInvocations.points.find((point) => point.value > 0)?.at;
 
+  // A configuration that is not READY serves nothing: its level is not the problem, and pc-health says what is.
+  const notReady = config?.status !== undefined && config.status !== 'READY' ? config.status : undefined;
   const advice = [
     `When every provisioned execution environment of ${resource} is busy, Lambda serves the extra requests ` +
       'with standard concurrency, and those start cold. ' +
-      (recommended !== undefined
-        ? `Raise provisioned concurrency to at least ${formatCount(recommended)} (observed need plus 10%), or ` +
-          'let Application Auto Scaling adjust it.'
-        : 'Raise provisioned concurrency above the peak concurrency, or let Application Auto Scaling adjust it.'),
+      (notReady !== undefined
+        ? `Its provisioned concurrency configuration is ${notReady}, so it serves no request yet; the pc-health ` +
+          'finding on it says why. Raising the level does not help until the configuration is READY.'
+        : recommended !== undefined
+          ? `Raise provisioned concurrency to at least ${formatCount(recommended)} (observed need plus 10%), or ` +
+            'let Application Auto Scaling adjust it.'
+          : 'Raise provisioned concurrency above the peak concurrency, or let Application Auto Scaling adjust it.'),
   ];
   if (routing !== undefined) {
     advice.push(

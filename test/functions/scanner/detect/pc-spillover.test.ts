@@ -155,6 +155,21 @@ describe('pc-spillover', () => {
     expect(finding?.guidance).toMatch(/likely exceeded in the busiest seconds/);
   });
 
+  it('a configuration that is not READY is named as the cause, with no level to raise to', () => {
+    const failing: ProvisionedSetup = {
+      ...setup(50),
+      configs: [{ qualifier: 'live', requested: 50, allocated: 0, status: 'FAILED' }],
+    };
+
+    const [finding] = detect({ qualifiers: [live(20)], provisioned: [failing] });
+
+    expect(finding?.evidence.provisionedStatus).toBe('FAILED');
+    expect(finding?.guidance).toMatch(
+      /configuration is FAILED, so it serves no request yet; the pc-health finding/,
+    );
+    expect(finding?.guidance).not.toMatch(/Raise provisioned concurrency to at least/);
+  });
+
   it('finds the config on the version an alias points to, and says when the setup could not be read', () => {
     const [onVersion] = detect({ qualifiers: [live(20)], provisioned: [setup(40, {}, '7')] });
     expect(onVersion?.evidence.provisionedConcurrency).toBe(40);
