@@ -20,3 +20,24 @@ describe('README configuration table', () => {
     }
   });
 });
+
+describe('README coverage of the troubleshooting guide', () => {
+  // The guide the product is built from, beside the project (CI has it too).
+  const guide = readFileSync(join(__dirname, '..', '..', 'shared', 'seed-troubleshooting.md'), 'utf8');
+  const headings = [...guide.matchAll(/^#{1,2} (.+?)<a name=/gm)].map((match) =>
+    (match[1] ?? '').replace(/\\/g, ''),
+  );
+  const coverageRows = readme
+    .slice(readme.indexOf('## What the guide covers, and what checks it'))
+    .split('\n')
+    .filter((line) => line.startsWith('| '))
+    .map((line) => line.split('|')[1]?.trim() ?? '');
+
+  it('has fifteen sections', () => {
+    expect(headings).toHaveLength(15);
+  });
+
+  test.each(headings)('the coverage table names "%s"', (heading) => {
+    expect(coverageRows.some((row) => row.startsWith(heading))).toBe(true);
+  });
+});
