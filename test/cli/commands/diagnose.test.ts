@@ -1,5 +1,3 @@
-import { ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import type { AwsSession } from '../../../cli/aws-session';
 import { createDiagnoseCommand } from '../../../cli/commands/diagnose';
 import { DIAGNOSE_PERMISSIONS } from '../../../cli/diagnosis/diagnose-permissions';
 import type { Diagnosis } from '../../../cli/diagnosis/guide-checks';
@@ -9,29 +7,9 @@ import { capturedIo, simulatedConnection } from '../cli-io';
 
 const NOW = Date.parse('2030-01-15T12:00:05.000Z');
 
-/**
- * The simulated Lambda does not answer GetFunctionUrlConfig yet (the provisioned-concurrency branch adds it to
- * sim/lambda-api.ts): until then the simulated functions here have no URL.
- */
-function withoutFunctionUrls(session: AwsSession): AwsSession {
-  session.clients.lambda.middlewareStack.add(
-    (next, context) => (args) =>
-      context.commandName === 'GetFunctionUrlConfigCommand'
-        ? Promise.reject(
-            new ResourceNotFoundException({
-              message: 'The resource you requested does not exist.',
-              $metadata: {},
-            }),
-          )
-        : next(args),
-    { step: 'initialize', priority: 'high', name: 'noFunctionUrls' },
-  );
-  return session;
-}
-
 async function diagnose(args: string[], model = troubledAccount(40)) {
   const { connect } = simulatedConnection(model);
-  const session = withoutFunctionUrls(connect());
+  const session = connect();
   const captured = capturedIo();
   const code = await main(['diagnose', ...args], captured.io, [
     createDiagnoseCommand(
