@@ -25,9 +25,19 @@ export interface LocalDynamo {
 
 let tablesCreated = 0;
 
+/** The longest stop() waits for requests in flight (a test that timed out may have left some). */
+const STOP_WAIT_MS = 10_000;
+
 /** Starts dynalite in-process on a free port and creates a table like the stack's (key `pk`, on-demand). */
 export async function startDynalite(): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
+  // Requests still being answered: closing the server under them closes dynalite's database mid-write ("Database
+  // is closed"), so stop() waits for them.
+  let inFlight = 0;
+  server.on('request', (_request, response: { once(event: 'close', listener: () => void): void }) => {
+    inFlight += 1;
+    response.once('close', () => (inFlight -= 1));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -70,6 +80,9 @@ export async function startDynalite(): Promise<LocalDynamo> {
     createStateTable,
     newClient,
     stop: async () => {
+      for (let waited = 0; inFlight > 0 && waited < STOP_WAIT_MS; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       client.destroy();
       // The SDK keeps sockets alive; close them, or server.close waits for them to time out.
       server.closeAllConnections();

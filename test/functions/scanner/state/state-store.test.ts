@@ -384,6 +384,7 @@ describe('DynamoStateStore (against dynalite)', () => {
     expect(state.openFindings).toEqual([]);
   });
 
+  // Five thousand findings and a large message through dynalite: seconds on a loaded machine, hence its timeout.
   it('splits an alert record too large for one 400 KB item and reads it back whole', async () => {
     // Random text barely compresses, so this message and 5,000 findings need several items.
     const message = JSON.stringify({ default: randomBytes(180_000).toString('base64') });
@@ -405,7 +406,7 @@ describe('DynamoStateStore (against dynalite)', () => {
 
     await store.markDelivered('big');
     expect((await rawItems()).filter((item) => item.pk?.S?.startsWith('alert'))).toEqual([]);
-  });
+  }, 60_000);
 
   it('names the table and keeps the cause when the table cannot be read', async () => {
     const missing = new DynamoStateStore(local.client, 'no-such-table', { clock });
