@@ -11,3 +11,9 @@ beforeEach(() => {
 afterEach(() => {
   jest.restoreAllMocks();
 });
+
+// Synthesizing the stack bundles the scanner with esbuild, a second or more on a loaded machine, in every test that
+// builds an App. CDK reads extra context from CDK_CONTEXT_JSON, and `aws:cdk:bundling-stacks` naming no stack skips
+// bundling (the asset is staged as a placeholder); the template is the same. The test that checks the bundle
+// itself builds its App with the stacks to bundle named.
+process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:bundling-stacks': [] });
