@@ -31,8 +31,9 @@ export interface SentinelOptions {
    */
   readonly renotifyHours?: number;
   /**
-   * Every function's state is re-read at least once in this many minutes, however long since it changed.
-   * @default 60
+   * Every function's state is re-read at least once in this many minutes, however long since it changed: the backstop
+   * behind Lambda's state-change events and the listing's LastModified (see the README's "What the sweep is for").
+   * @default 240
    */
   readonly sweepMinutes?: number;
   /**
@@ -151,7 +152,7 @@ export const DEFAULT_SETTINGS: SentinelSettings = {
   pendingMinutes: 6,
   ignoreTag: 'lambda-sentinel:ignore',
   renotifyHours: 24,
-  sweepMinutes: 60,
+  sweepMinutes: 240,
   getFunctionRps: 20,
   controlPlaneRps: 3,
   lookbackMinutes: 15,

@@ -6,6 +6,9 @@ import {
 } from '../../../../functions/scanner/collect/candidates';
 import { DEFAULT_SETTINGS } from '../../../../functions/scanner/settings';
 
+// The rotation's arithmetic reads most easily on a one-hour sweep (the default is four hours).
+const HOURLY_SWEEP = { ...DEFAULT_SETTINGS, sweepMinutes: 60 };
+
 const MINUTE = 60_000;
 const NOW = Date.parse('2030-01-01T12:00:00.000Z');
 const LONG_AGO = '2029-06-01T00:00:00.000+0000';
@@ -23,7 +26,7 @@ function input(overrides: Partial<CandidateInput> = {}): CandidateInput {
     watchedFunctions: [],
     lastRunAt: new Date(NOW - 5 * MINUTE).toISOString(),
     now: NOW,
-    settings: DEFAULT_SETTINGS,
+    settings: HOURLY_SWEEP,
     ...overrides,
   };
 }
@@ -160,7 +163,7 @@ describe('selectCandidates', () => {
 
     it('on the first run, checks one schedule period worth', () => {
       const hourly = selectCandidates(
-        input({ listed, lastRunAt: undefined, settings: { ...DEFAULT_SETTINGS, schedule: 'rate(1 hour)' } }),
+        input({ listed, lastRunAt: undefined, settings: { ...HOURLY_SWEEP, schedule: 'rate(1 hour)' } }),
       );
       const everyFive = selectCandidates(input({ listed, lastRunAt: undefined }));
       expect(hourly).toHaveLength(1000);
@@ -172,7 +175,7 @@ describe('selectCandidates', () => {
         input({
           listed,
           lastRunAt: undefined,
-          settings: { ...DEFAULT_SETTINGS, schedule: 'cron(0/5 * * * ? *)' },
+          settings: { ...HOURLY_SWEEP, schedule: 'cron(0/5 * * * ? *)' },
         }),
       );
       const fiveMinutes = selectCandidates(input({ listed, lastRunAt: undefined }));

@@ -14,6 +14,9 @@ import { collectInventory, type InventoryInput } from '../../../../functions/sca
 import { DEFAULT_SETTINGS, type SentinelSettings } from '../../../../functions/scanner/settings';
 import { VirtualClock } from '../../../support/virtual-clock';
 
+// The rotation's arithmetic reads most easily on a one-hour sweep (the default is four hours).
+const HOURLY_SWEEP = { ...DEFAULT_SETTINGS, sweepMinutes: 60 };
+
 const lambdaMock = mockClient(LambdaClient);
 const MINUTE = 60_000;
 const LONG_AGO = '2029-06-01T09:30:00.000+0000';
@@ -71,7 +74,7 @@ describe('collectInventory', () => {
   beforeEach(() => {
     lambdaMock.reset();
     clock = new VirtualClock();
-    settings = DEFAULT_SETTINGS;
+    settings = HOURLY_SWEEP;
     budget = new RequestBudget({ getFunctionRps: 20, controlPlaneRps: 3, clock, jitter: () => 0 });
   });
 
@@ -241,7 +244,7 @@ describe('collectInventory', () => {
     });
 
     it('honours a custom ignore tag key', async () => {
-      settings = { ...DEFAULT_SETTINGS, ignoreTag: 'ops/skip-scan' };
+      settings = { ...HOURLY_SWEEP, ignoreTag: 'ops/skip-scan' };
       listPages([[configuration('legacy-batch')]]);
       getFunctionAnswers({
         'legacy-batch': (name) => ({ Configuration: configuration(name), Tags: { 'ops/skip-scan': 'true' } }),
@@ -402,7 +405,7 @@ describe('collectInventory', () => {
 
   describe('time', () => {
     it('starts no GetFunction after the deadline and reports what it left unchecked', async () => {
-      settings = { ...DEFAULT_SETTINGS, getFunctionRps: 2 };
+      settings = { ...HOURLY_SWEEP, getFunctionRps: 2 };
       budget = new RequestBudget({ getFunctionRps: 2, controlPlaneRps: 3, clock });
       listPages([numbered('orders', 20)]);
       const startedAt: number[] = [];
