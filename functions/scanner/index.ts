@@ -8,8 +8,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { RequestBudget } from './aws/request-budget';
 import { readEnvironment, type ScannerEnvironment } from './environment';
+import { isAlarmStateChange, parseAlarmTrigger } from './events/alarm-trigger';
 import { checkPendingRecords, isSqsEvent } from './events/pending-checks';
-import { systemClock, type ScanReport } from './model';
+import { NOTHING_DONE, systemClock, type ScanReport } from './model';
 import { emfDocuments, writeEmf, type RunKind } from './observe/emf';
 import { runScan, type ScanClients, type ScanDependencies } from './run-scan';
 import { withLease } from './state/lease';
@@ -32,9 +33,10 @@ const sqs = new SQSClient({});
 let environment: ScannerEnvironment | undefined;
 
 /**
- * Entry point for both triggers: a batch from the pending-checks queue runs a focused check of the functions
- * whose state-change events came due (returning SQS's partial batch response); anything else is the schedule
- * and runs one scan of this account and region. Either way the run's metrics are written in embedded metric format.
+ * Entry point for every trigger: a batch from the pending-checks queue runs a focused check of the functions
+ * whose state-change events came due (returning SQS's partial batch response); a trigger alarm going into ALARM
+ * runs a metric-focused scan at once; anything else is the schedule and runs one scan of this account and region.
+ * Every run's metrics are written in embedded metric format (an alarm's run counts as a scan).
  */
 export async function handler(event: unknown, context: Context): Promise<ScanReport | SQSBatchResponse> {
   environment ??= readEnvironment(process.env);
@@ -84,8 +86,14 @@ export async function handler(event: unknown, context: Context): Promise<ScanRep
     return { batchItemFailures: outcome.batchItemFailures };
   }
 
+  const alarm = parseAlarmTrigger(event, clock.now());
+  if (isAlarmStateChange(event) && !alarm) {
+    // The rule forwards ALARM only; an alarm's return to OK (or a hand-made event) asks for no run.
+    deps.log({ phase: 'trigger', ignored: 'an alarm state change other than ALARM' });
+    return { findings: [], actions: [], errors: [], stats: NOTHING_DONE };
+  }
   const report = await withLease(stateStore, { ...leaseRequest, clock, log: deps.log }, () =>
-    runScan(settings, target, deps),
+    runScan(settings, target, deps, alarm ? { alarm } : {}),
   );
   emit(report, 'scan');
   return report;

@@ -450,6 +450,22 @@ export interface ScanStats {
   readonly durationMs: number;
 }
 
+/** The stats of a run that read and sent nothing (a batch with nothing due, an event that asks for no run). */
+export const NOTHING_DONE: ScanStats = {
+  functionsListed: 0,
+  functionsChecked: 0,
+  functionsIgnored: 0,
+  apiCalls: {},
+  throttledCalls: 0,
+  metricsRequested: 0,
+  eventsPut: 0,
+  newFindings: 0,
+  reminders: 0,
+  resolved: 0,
+  alertSent: false,
+  durationMs: 0,
+};
+
 /** What the handler returns and logs at the end of a run. */
 export interface ScanReport {
   readonly findings: readonly Finding[];

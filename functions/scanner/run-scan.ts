@@ -15,6 +15,7 @@ import { deliverPendingAlerts, notifyAndPersist } from './notify-and-persist';
 import { act } from './remediate/act';
 import { newActionId } from './remediate/action-text';
 import { appliedCaps, decide } from './remediate/decide';
+import type { AlarmTrigger } from './events/alarm-trigger';
 import type { SentinelSettings } from './settings';
 import type { ActionLog, ActionRecord, StateStore } from './state/state-model';
 
@@ -68,6 +69,19 @@ export interface ScanDependencies {
   readonly newActionId?: () => string;
 }
 
+/** What starts a run besides the schedule. */
+export interface RunOptions {
+  /**
+   * A metric-focused run, started by one of the trigger alarms: no ListFunctions and no rotating GetFunction sweep
+   * (state problems are the state-change events' and the schedule's), the metric window ending at the alarm's
+   * newest minute, GetFunction only for the functions the metrics name, then the same detection, decisions,
+   * actions, alert and state as a scheduled scan. The snapshot is marked incomplete, so no state finding resolves,
+   * and the schedule's `lastRunAt` stays as it was, so the sweep's rotation misses nobody.
+   * @default - a scheduled scan
+   */
+  readonly alarm?: AlarmTrigger;
+}
+
 /**
  * One scan: collect → detect → decide → act → notify → persist, each phase's output logged as JSON lines.
  * Collection, detection and action problems are recorded in the report and the run goes on; failing to
@@ -78,22 +92,35 @@ export async function runScan(
   settings: SentinelSettings,
   target: ScanTarget,
   deps: ScanDependencies,
+  options: RunOptions = {},
 ): Promise<ScanReport> {
   const { clients, stateStore, budget, clock, log } = deps;
+  const { alarm } = options;
   const startedAt = clock.now();
+  if (alarm)
+    log({ phase: 'trigger', alarm: alarm.alarmName, windowEnd: new Date(alarm.windowEnd).toISOString() });
 
   const previous = await stateStore.load();
   const redelivered = await deliverPendingAlerts(previous, target, deps, settings);
 
-  const inventory = await collectInventory({
-    lambda: clients.lambda,
-    budget,
-    settings,
-    clock,
-    now: startedAt,
-    previous,
-    ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
-  });
+  const inventory: Inventory = alarm
+    ? {
+        functions: [],
+        inventoryComplete: false,
+        ignoredFunctions: [],
+        checked: [],
+        unchecked: [],
+        errors: [],
+      }
+    : await collectInventory({
+        lambda: clients.lambda,
+        budget,
+        settings,
+        clock,
+        now: startedAt,
+        previous,
+        ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
+      });
   const metrics = await collectMetrics({
     cloudwatch: clients.cloudwatch,
     lambda: clients.lambda,
@@ -106,6 +133,7 @@ export async function runScan(
       : {}),
     cappedFunctions: cappedFunctions(previous.actions ?? []),
     provisionedRechecks: provisionedRechecks(previous.openFindings),
+    ...(alarm ? { windowEnd: alarm.windowEnd } : {}),
   });
   const errors: ScanError[] = [...inventory.errors, ...metrics.errors];
   log({
@@ -182,6 +210,7 @@ export async function runScan(
     startedAt,
     remediation: { actions: acted.actions, skipped: decision.skipped },
     spilloverProbedThrough: spilloverProbedThrough(previous.spilloverProbedThrough, metrics.metrics),
+    ...(alarm ? { keepLastRunAt: true } : {}),
   });
 
   // Events EventBridge refused are the run's errors; the alert they belong to was delivered all the same.

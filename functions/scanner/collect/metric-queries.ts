@@ -116,11 +116,16 @@ const HOUR_MS = 60 * MINUTE_MS;
 
 /**
  * The window a run examines: the last `lookbackMinutes` complete minutes ending DELIVERY_DELAY_MINUTES before
- * `now`; and the history its rates are compared with: from `historyHours` before the window's hour up to
- * HISTORY_GAP_HOURS before it, on whole hours.
+ * `now`, or at `endAt` (epoch ms, a whole minute) for a run an alarm started; and the history its rates are compared
+ * with: from `historyHours` before the window's hour up to HISTORY_GAP_HOURS before it, on whole hours.
  */
-export function metricWindow(now: number, lookbackMinutes: number, historyHours: number): MetricWindow {
-  const end = Math.floor(now / MINUTE_MS) * MINUTE_MS - DELIVERY_DELAY_MINUTES * MINUTE_MS;
+export function metricWindow(
+  now: number,
+  lookbackMinutes: number,
+  historyHours: number,
+  endAt?: number,
+): MetricWindow {
+  const end = endAt ?? Math.floor(now / MINUTE_MS) * MINUTE_MS - DELIVERY_DELAY_MINUTES * MINUTE_MS;
   const start = end - Math.ceil(lookbackMinutes) * MINUTE_MS;
   const hour = Math.floor(end / HOUR_MS) * HOUR_MS;
   const historyStart = hour - Math.round(historyHours) * HOUR_MS;

@@ -66,6 +66,11 @@ export interface CollectMetricsInput extends CollectorInput {
    * @default - none
    */
   readonly provisionedRechecks?: readonly string[];
+  /**
+   * Epoch milliseconds (a whole minute) the window ends at, for a run one of the trigger alarms started.
+   * @default - DELIVERY_DELAY_MINUTES before `now`
+   */
+  readonly windowEnd?: number;
 }
 
 /**
@@ -319,7 +324,12 @@ function mergeFunctions(lists: readonly (readonly FunctionMetrics[])[]): Functio
 export async function collectMetrics(input: CollectMetricsInput): Promise<CollectedMetrics> {
   const { settings, functions } = input;
   const collector = new Collector(input, functions.length);
-  const window = metricWindow(input.now, settings.lookbackMinutes, settings.loopBaselineHours);
+  const window = metricWindow(
+    input.now,
+    settings.lookbackMinutes,
+    settings.loopBaselineHours,
+    input.windowEnd,
+  );
   const known = new Set(functions.map((fn) => fn.functionName));
   const inInventory = (functionName: string) => known.size === 0 || known.has(functionName);
 

@@ -1,7 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchItemFailure, SQSEvent, SQSRecord } from 'aws-lambda';
 import { runFocusedCheck } from '../focused-check';
-import type { ScanError, ScanReport, ScanStats } from '../model';
+import { NOTHING_DONE, type ScanError, type ScanReport } from '../model';
 import type { ScanDependencies, ScanTarget } from '../run-scan';
 import type { SentinelSettings } from '../settings';
 import { LeaseUnavailableError, withLease, type LeaseRequest } from '../state/lease';
@@ -50,21 +50,6 @@ interface DueLater {
   readonly message: Message;
   readonly due: number;
 }
-
-const NOTHING_CHECKED: ScanStats = {
-  functionsListed: 0,
-  functionsChecked: 0,
-  functionsIgnored: 0,
-  apiCalls: {},
-  throttledCalls: 0,
-  metricsRequested: 0,
-  eventsPut: 0,
-  newFindings: 0,
-  reminders: 0,
-  resolved: 0,
-  alertSent: false,
-  durationMs: 0,
-};
 
 /**
  * Handles one batch from the pending-checks queue. Messages whose function has had `pendingMinutes` since its
@@ -156,7 +141,7 @@ export async function checkPendingRecords(
     actions: [],
     errors: [...(checked?.errors ?? []), ...errors],
     stats: {
-      ...(checked?.stats ?? NOTHING_CHECKED),
+      ...(checked?.stats ?? NOTHING_DONE),
       apiCalls: budget.apiCalls,
       throttledCalls: budget.throttledCalls,
       durationMs: clock.now() - startedAt,

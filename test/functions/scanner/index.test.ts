@@ -179,6 +179,60 @@ describe('scanner handler', () => {
     expect(emf()[0]).toMatchObject({ Sentinel: 'LambdaSentinel-Scanner', CheckCompleted: 1, NewFindings: 1 });
   });
 
+  test("a trigger alarm's change into ALARM runs a metric-focused scan whose window ends at the alarm's minute", async () => {
+    const handler = await coldStart({
+      SENTINEL_SETTINGS: JSON.stringify({}),
+      ALERT_TOPIC_ARN: TOPIC,
+      STATE_TABLE_NAME: await dynamo.createStateTable(),
+    });
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000;
+    const alarmEvent = (value: string) => ({
+      version: '0',
+      id: '4e2f6a0c-0000-4000-8000-000000000001',
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: '210987654321',
+      time: new Date(minute + 90_000).toISOString(),
+      region: 'eu-west-1',
+      resources: [
+        'arn:aws:cloudwatch:eu-west-1:210987654321:alarm:LambdaSentinel-Sentinel-trigger-throttles',
+      ],
+      detail: {
+        alarmName: 'LambdaSentinel-Sentinel-trigger-throttles',
+        state: {
+          value,
+          reason: 'Threshold Crossed: 1 datapoint [412.0] was greater than or equal to the threshold (1.0).',
+          reasonData: JSON.stringify({
+            version: '1.0',
+            period: 60,
+            evaluatedDatapoints: [{ timestamp: new Date(minute).toISOString(), sampleCount: 1, value: 412 }],
+          }),
+          timestamp: new Date(minute + 90_000).toISOString(),
+        },
+      },
+    });
+
+    const emf = captureEmf();
+
+    const report = (await handler(alarmEvent('ALARM'), context)) as ScanReport;
+
+    // No listing and no sweep: the run reads the metrics, ending with the minute the alarm saw.
+    expect(report.errors).toEqual([]);
+    expect(lambdaMock.commandCalls(ListFunctionsCommand)).toHaveLength(0);
+    expect(report.stats.functionsListed).toBe(0);
+    const windows = cloudwatchMock.commandCalls(GetMetricDataCommand).map(({ args }) => args[0].input);
+    expect(windows.length).toBeGreaterThan(0);
+    expect(windows[0]?.EndTime).toEqual(new Date(minute + 60_000));
+    expect(emf()).toHaveLength(7);
+
+    // An alarm going back to OK asks for nothing.
+    cloudwatchMock.resetHistory();
+    const idle = (await handler(alarmEvent('OK'), context)) as ScanReport;
+    expect(idle.stats.apiCalls).toEqual({});
+    expect(cloudwatchMock.calls()).toHaveLength(0);
+    expect(emf()).toHaveLength(7);
+  });
+
   test('a bad environment fails with every problem named and sends no AWS call', async () => {
     const handler = await coldStart({
       SENTINEL_SETTINGS: JSON.stringify({ pendingMinutes: -1 }),

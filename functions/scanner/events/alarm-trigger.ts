@@ -1,0 +1,87 @@
+/**
+ * CloudWatch's "CloudWatch Alarm State Change" events for the sentinel's trigger alarms (lib/alarm-triggers.ts), as
+ * EventBridge hands them to the scanner. An alarm going into ALARM starts a metric-focused run at once, whose window
+ * ends at the newest minute the alarm evaluated instead of DELIVERY_DELAY_MINUTES back: the alarm has just seen that
+ * minute's data, so waiting for it would only delay the alert.
+ */
+import { DELIVERY_DELAY_MINUTES } from '../collect/metric-queries';
+
+/** Why a metric-focused run was started, and the minute its window ends at. */
+export interface AlarmTrigger {
+  readonly alarmName: string;
+  /** Epoch milliseconds, on a whole minute: the end of the newest minute the alarm evaluated. */
+  readonly windowEnd: number;
+}
+
+const MINUTE_MS = 60_000;
+
+interface AlarmEvent {
+  readonly source?: unknown;
+  readonly 'detail-type'?: unknown;
+  readonly time?: unknown;
+  readonly detail?: {
+    readonly alarmName?: unknown;
+    readonly state?: {
+      readonly value?: unknown;
+      readonly timestamp?: unknown;
+      readonly reasonData?: unknown;
+    };
+  };
+}
+
+/** Whether an invocation is a CloudWatch alarm's state change (the trigger rule forwards nothing else). */
+export function isAlarmStateChange(event: unknown): boolean {
+  const candidate = event as AlarmEvent | null;
+  return (
+    candidate?.source === 'aws.cloudwatch' && candidate['detail-type'] === 'CloudWatch Alarm State Change'
+  );
+}
+
+/**
+ * The trigger in an alarm's state change into ALARM; undefined for any other state (the rule forwards only ALARM,
+ * but a hand-made event must not start a run that nothing asked for).
+ *
+ * The window's end: the newest `evaluatedDatapoints` timestamp in the state's `reasonData` plus one minute (the
+ * alarms have one-minute periods), where CloudWatch gives it; otherwise the minute that ended before the state
+ * changed (its `timestamp`, else the event's `time`, else `now`). Either way it lies at least one minute before `now`
+ * and never before where a scheduled run's window would end, so a wrong or stale timestamp cannot make the run look
+ * at the future or at older data than the schedule would.
+ */
+export function parseAlarmTrigger(event: unknown, now: number): AlarmTrigger | undefined {
+  if (!isAlarmStateChange(event)) return undefined;
+  const { detail, time } = event as AlarmEvent;
+  if (detail?.state?.value !== 'ALARM') return undefined;
+  const alarmName = typeof detail.alarmName === 'string' ? detail.alarmName : 'unnamed alarm';
+  const latest = Math.floor(now / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
+  const earliest = Math.floor(now / MINUTE_MS) * MINUTE_MS - DELIVERY_DELAY_MINUTES * MINUTE_MS;
+  const evaluated = newestEvaluatedMinute(detail.state.reasonData);
+  const changedAt = epoch(detail.state.timestamp) ?? epoch(time) ?? now;
+  const proposed =
+    evaluated !== undefined
+      ? evaluated + MINUTE_MS
+      : Math.floor(changedAt / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
+  return { alarmName, windowEnd: Math.min(latest, Math.max(earliest, proposed)) };
+}
+
+/** The start of the newest datapoint an alarm evaluated, floored to the minute; undefined when not given. */
+function newestEvaluatedMinute(reasonData: unknown): number | undefined {
+  if (typeof reasonData !== 'string') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(reasonData);
+  } catch {
+    return undefined;
+  }
+  const points = (parsed as { evaluatedDatapoints?: unknown } | null)?.evaluatedDatapoints;
+  if (!Array.isArray(points)) return undefined;
+  const times = points
+    .map((point) => epoch((point as { timestamp?: unknown } | null)?.timestamp))
+    .filter((at): at is number => at !== undefined);
+  return times.length === 0 ? undefined : Math.floor(Math.max(...times) / MINUTE_MS) * MINUTE_MS;
+}
+
+function epoch(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const parsed = Date.parse(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
