@@ -20,6 +20,7 @@ import {
   type SentinelOptions,
   type SentinelSettings,
 } from '../functions/scanner/settings';
+import { AlarmTriggers } from './alarm-triggers';
 import { PendingChecks } from './pending-checks';
 import { SelfMonitoring } from './self-monitoring';
 import { SentinelDashboard } from './sentinel-dashboard';
@@ -130,6 +131,10 @@ export class LambdaSentinel extends Construct {
   readonly stateChangeRule: events.Rule;
   /** Delay queue holding each state-change event until `pendingMinutes` later, when the scanner checks it. */
   readonly pendingCheckQueue: sqs.Queue;
+  /** Region-level alarms whose change into ALARM starts a metric-focused scan at once (see AlarmTriggers). */
+  readonly triggerAlarms: readonly cloudwatch.Alarm[];
+  /** EventBridge rule from the trigger alarms' changes into ALARM to the scanner. */
+  readonly triggerRule: events.Rule;
   /** The alarms on the sentinel itself, sent to `alertTopic`; empty when `selfMonitoring` is off. */
   readonly alarms: readonly cloudwatch.Alarm[];
   /** CloudWatch dashboard of the sentinel's metrics beside the account's concurrency and throttles. */
@@ -227,6 +232,13 @@ export class LambdaSentinel extends Construct {
 
     // Stack names are unique in a region; the construct ID tells apart two sentinels in one stack.
     const name = `${Stack.of(this).stackName}-${id.replace(/[^\w-]/g, '-')}`;
+    const triggers = new AlarmTriggers(this, 'AlarmTriggers', {
+      scanner: this.scanner,
+      deadLetterQueue: this.deadLetterQueue,
+      alarmNamePrefix: name,
+    });
+    this.triggerAlarms = triggers.alarms;
+    this.triggerRule = triggers.rule;
     this.alarms = this.settings.selfMonitoring
       ? new SelfMonitoring(this, 'SelfMonitoring', {
           scanner: this.scanner,
