@@ -21,6 +21,7 @@ import {
   type SentinelSettings,
 } from '../functions/scanner/settings';
 import { AlarmTriggers } from './alarm-triggers';
+import { ChatChannels, namesChatChannel } from './chat-channels';
 import { PendingChecks } from './pending-checks';
 import { SelfMonitoring } from './self-monitoring';
 import { SentinelDashboard } from './sentinel-dashboard';
@@ -141,6 +142,8 @@ export class LambdaSentinel extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** The dashboard's address in the CloudWatch console. */
   readonly dashboardUrl: string;
+  /** The Slack and Teams channels subscribed to `alertTopic`; absent unless the settings name one. */
+  readonly chat?: ChatChannels;
 
   constructor(scope: Construct, id: string, props: LambdaSentinelProps = {}) {
     super(scope, id);
@@ -239,6 +242,13 @@ export class LambdaSentinel extends Construct {
     });
     this.triggerAlarms = triggers.alarms;
     this.triggerRule = triggers.rule;
+    if (namesChatChannel(this.settings)) {
+      this.chat = new ChatChannels(this, 'Chat', {
+        ...this.settings,
+        topic: this.alertTopic,
+        configurationNamePrefix: name,
+      });
+    }
     this.alarms = this.settings.selfMonitoring
       ? new SelfMonitoring(this, 'SelfMonitoring', {
           scanner: this.scanner,

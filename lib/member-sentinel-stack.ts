@@ -3,7 +3,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
-import type { SentinelSettings } from '../functions/scanner/settings';
+import { SLACK_KEYS, TEAMS_KEYS, type SentinelSettings } from '../functions/scanner/settings';
 import { LambdaSentinel, NO_ALERT_EMAILS_WARNING } from './lambda-sentinel';
 import { addSentinelOutputs } from './lambda-sentinel-stack';
 import { StackSetMemberStack, type AssetBucketNamer } from './stack-set-member';
@@ -27,10 +27,22 @@ export interface MemberSentinelStackProps {
 /**
  * The settings a member sentinel runs with: every setting the operator gave, except that findings go to the
  * central bus, e-mail goes out centrally (subscribing alertEmails in every member would send a confirmation, and
- * then every alert, once per account and region), and a member is not itself an organization.
+ * then every alert, once per account and region), a member is not itself an organization, and it sets up no chat
+ * channel (a channel configuration needs its Slack workspace or Teams tenant authorized in its own account first, so
+ * in every member account it would fail the StackSet; and where it did not, each account and region would post).
  */
 export function memberSettings(settings: SentinelSettings, centralEventBusArn: string): SentinelSettings {
-  return { ...settings, alertEmails: [], eventBusArn: centralEventBusArn, orgTargets: [], regions: [] };
+  const noChannel: Partial<SentinelSettings> = Object.fromEntries(
+    [...SLACK_KEYS, ...TEAMS_KEYS].map((key) => [key, undefined]),
+  );
+  return {
+    ...settings,
+    ...noChannel,
+    alertEmails: [],
+    eventBusArn: centralEventBusArn,
+    orgTargets: [],
+    regions: [],
+  };
 }
 
 /**

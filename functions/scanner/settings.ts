@@ -129,15 +129,50 @@ export interface SentinelOptions {
    * @default - the organization stack's own region
    */
   readonly regions?: readonly string[];
+  /**
+   * Slack workspace (team) id, as the Amazon Q Developer in chat applications console shows it once the workspace is
+   * authorized there, e.g. `T07EA123LEP`; with `slackChannelId`, alerts also go to that Slack channel.
+   * @default - no Slack channel
+   */
+  readonly slackWorkspaceId?: string;
+  /**
+   * Slack channel id (the end of the channel's link, e.g. `C07EZ1ABC23`) the alerts go to; needs `slackWorkspaceId`.
+   * @default - no Slack channel
+   */
+  readonly slackChannelId?: string;
+  /**
+   * Microsoft Teams team id (a UUID), as the Amazon Q Developer in chat applications console shows it once the team
+   * is authorized there; with `teamsTenantId` and `teamsChannelId`, alerts also go to that Teams channel.
+   * @default - no Teams channel
+   */
+  readonly teamsTeamId?: string;
+  /**
+   * Microsoft Teams tenant id (a UUID) of `teamsTeamId`, shown beside it in the Amazon Q Developer console.
+   * @default - no Teams channel
+   */
+  readonly teamsTenantId?: string;
+  /**
+   * Microsoft Teams channel id, URL-encoded as in the channel's link, e.g. `19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2`.
+   * @default - no Teams channel
+   */
+  readonly teamsChannelId?: string;
 }
 
-/** Settings whose default is derived at deploy or run time rather than a fixed value. */
-type DerivedSetting = 'hogCap' | 'eventBusArn';
+/** The keys naming a chat channel for the alerts; each channel's keys come together or not at all. */
+export const SLACK_KEYS = ['slackWorkspaceId', 'slackChannelId'] as const;
+/** The keys naming a Microsoft Teams channel for the alerts. */
+export const TEAMS_KEYS = ['teamsTeamId', 'teamsTenantId', 'teamsChannelId'] as const;
+
+/**
+ * Settings with no value unless the operator gives one: a default derived at deploy or run time (`hogCap`,
+ * `eventBusArn`), or a chat channel, which is there only when named.
+ */
+type UnsetByDefault = 'hogCap' | 'eventBusArn' | (typeof SLACK_KEYS)[number] | (typeof TEAMS_KEYS)[number];
 
 /** Validated settings with every default applied (`hogCap` stays undefined when the cap is to be derived). */
 export type SentinelSettings = {
-  readonly [K in Exclude<keyof SentinelOptions, DerivedSetting>]-?: NonNullable<SentinelOptions[K]>;
-} & { readonly [K in DerivedSetting]: SentinelOptions[K] };
+  readonly [K in Exclude<keyof SentinelOptions, UnsetByDefault>]-?: NonNullable<SentinelOptions[K]>;
+} & { readonly [K in UnsetByDefault]: SentinelOptions[K] };
 
 /** The remediation flags `remediate` accepts; each names the finding kind it answers. */
 export const REMEDIATION_FLAGS = ['throttle-loops', 'cap-hogs', 'unblock-pending'] as const;
@@ -170,6 +205,11 @@ export const DEFAULT_SETTINGS: SentinelSettings = {
   eventBusArn: undefined,
   orgTargets: [],
   regions: [],
+  slackWorkspaceId: undefined,
+  slackChannelId: undefined,
+  teamsTeamId: undefined,
+  teamsTenantId: undefined,
+  teamsChannelId: undefined,
 };
 
 /** Names of every setting, in the order they are documented. */
@@ -208,6 +248,14 @@ const EVENT_BUS_ARN =
 // Organizations' id patterns: ou-<root part>-<8 to 32>, and r-<4 to 32>.
 const ORG_TARGET = /^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+// The chat ids as AWS::Chatbot::SlackChannelConfiguration and MicrosoftTeamsChannelConfiguration accept them: Slack's
+// workspace (team) id in capitals and digits, its channel id in letters and digits, both at most 255; the Teams team
+// and tenant ids are UUIDs; the Teams channel id is URL-encoded, its ':' written %3a and its '@' %40, at most 255.
+const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
+const SLACK_CHANNEL_ID = /^[A-Za-z0-9]{1,255}$/;
+const UUID = /^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$/;
+const TEAMS_CHANNEL_ID =
+  /^(?=.{1,255}$)[A-Za-z0-9\-_=+/.,]*%3[aA][A-Za-z0-9\-_=+/.,]*%40[A-Za-z0-9\-_=+/.,]*$/;
 // Tag keys: 1-128 Unicode letters, digits, spaces and _.:/=+-@ (AWS tagging rules); aws: is reserved.
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 
@@ -265,6 +313,36 @@ function validSchedule(schedule: string): boolean {
 }
 
 type Raw = Readonly<Record<string, unknown>>;
+
+/** A setting given at all: `-c key=` and an empty cdk.json value count as not given, as for every other key. */
+function given(raw: Raw, key: string): boolean {
+  const value = raw[key];
+  return value !== undefined && value !== null && value !== '';
+}
+
+/** The trimmed string, when it matches `pattern`. */
+const matching =
+  (pattern: RegExp) =>
+  (value: unknown): string | undefined =>
+    typeof value === 'string' && pattern.test(value.trim()) ? value.trim() : undefined;
+
+/** One problem for each key of a chat channel that is missing while another of its keys is given. */
+function incompleteChannelProblems(
+  raw: Raw,
+  keys: readonly string[],
+  channel: string,
+  meaning: Readonly<Record<string, string>>,
+): SettingProblem[] {
+  const present = keys.filter((key) => given(raw, key));
+  if (present.length === 0 || present.length === keys.length) return [];
+  return keys
+    .filter((key) => !given(raw, key))
+    .map((key) => ({
+      key,
+      value: raw[key],
+      allowed: `required with ${present.join(' and ')}: ${meaning[key] ?? key}; a ${channel} channel needs all of ${keys.join(', ')}`,
+    }));
+}
 
 /** Reads settings from CDK context, construct props or the scanner's environment, and validates them all. */
 export function parseSettings(raw: Raw, origin = 'configuration'): SentinelSettings {
@@ -373,7 +451,47 @@ export function parseSettings(raw: Raw, origin = 'configuration'): SentinelSetti
       },
       'a comma list of AWS regions, e.g. eu-west-1,us-east-1',
     ),
+    slackWorkspaceId: read(
+      'slackWorkspaceId',
+      matching(SLACK_WORKSPACE_ID),
+      'a Slack workspace id of capital letters and digits, e.g. T07EA123LEP, as the Amazon Q Developer console shows ' +
+        'it once the workspace is authorized there',
+    ),
+    slackChannelId: read(
+      'slackChannelId',
+      matching(SLACK_CHANNEL_ID),
+      "a Slack channel id of letters and digits, e.g. C07EZ1ABC23 (the end of the channel's link), not its #name",
+    ),
+    teamsTeamId: read(
+      'teamsTeamId',
+      matching(UUID),
+      'a Microsoft Teams team id, a UUID such as 74361522-da01-538d-aa2e-ac7918c6bb92, as the Amazon Q Developer ' +
+        'console shows it once the team is authorized there',
+    ),
+    teamsTenantId: read(
+      'teamsTenantId',
+      matching(UUID),
+      'a Microsoft Teams tenant id, a UUID, shown beside the team id in the Amazon Q Developer console',
+    ),
+    teamsChannelId: read(
+      'teamsChannelId',
+      matching(TEAMS_CHANNEL_ID),
+      "a Microsoft Teams channel id URL-encoded as in the channel's link, e.g. 19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2 " +
+        "(':' written %3a, '@' %40), at most 255 characters",
+    ),
   };
+
+  problems.push(
+    ...incompleteChannelProblems(raw, SLACK_KEYS, 'Slack', {
+      slackWorkspaceId: 'the Slack workspace the channel belongs to',
+      slackChannelId: 'the Slack channel the alerts go to',
+    }),
+    ...incompleteChannelProblems(raw, TEAMS_KEYS, 'Microsoft Teams', {
+      teamsTeamId: 'the team the channel belongs to',
+      teamsTenantId: "the team's tenant",
+      teamsChannelId: 'the Teams channel the alerts go to',
+    }),
+  );
 
   if (settings.regions.length > 0 && settings.orgTargets.length === 0) {
     problems.push({

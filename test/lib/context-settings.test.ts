@@ -42,6 +42,16 @@ describe('parseContextSettings', () => {
     );
   });
 
+  it('fails a mistyped chat key rather than deploying no channel, and a workspace left without its channel', () => {
+    expect(parse({ slackWorkspaceId: 'T07EA123LEP', slackChannel: 'C07EZ1ABC23' })).toThrow(
+      'Invalid lambda-sentinel CDK context (-c key=value or cdk.json) (2):\n' +
+        '  - slackChannelId=undefined: required with slackWorkspaceId: the Slack channel the alerts go to; ' +
+        'a Slack channel needs all of slackWorkspaceId, slackChannelId\n' +
+        '  - slackChannel="C07EZ1ABC23": unknown key; did you mean slackChannelId?',
+    );
+    expect(parse({ teamsTenant: 'x' })).toThrow('teamsTenant="x": unknown key; did you mean teamsTenantId?');
+  });
+
   it('lists a bad value and a mistyped key in the same error', () => {
     let thrown: unknown;
     try {

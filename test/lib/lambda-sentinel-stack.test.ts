@@ -322,8 +322,84 @@ describe('LambdaSentinelStack with no context', () => {
     ).toEqual([]);
   });
 
+  it('sets up no chat channel, nor a role for one, without the chat keys', () => {
+    template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+    template.resourceCountIs('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', 0);
+    expect(stack.sentinel.chat).toBeUndefined();
+  });
+
   it('matches the snapshot', () => {
     expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('LambdaSentinelStack with chat channels', () => {
+  const CHAT = {
+    alertEmails: 'ops@example.com',
+    slackWorkspaceId: 'T07EA123LEP',
+    slackChannelId: 'C07EZ1ABC23',
+    teamsTeamId: '74361522-da01-538d-aa2e-ac7918c6bb92',
+    teamsTenantId: 'b7a5d3c1-0000-4a4b-8c8d-1234567890ab',
+    teamsChannelId: '19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2',
+  };
+  let stack: LambdaSentinelStack;
+  let template: Template;
+  let alertTopic: string;
+  beforeAll(() => {
+    ({ stack, template } = synthesizeStack(CHAT));
+    alertTopic = logicalIdOf(stack.sentinel.alertTopic);
+  });
+
+  it('subscribes a Slack and a Teams channel configuration to the alert topic', () => {
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      SlackWorkspaceId: 'T07EA123LEP',
+      SlackChannelId: 'C07EZ1ABC23',
+      SnsTopicArns: [{ Ref: alertTopic }],
+    });
+    template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+      TeamId: CHAT.teamsTeamId,
+      TeamsTenantId: CHAT.teamsTenantId,
+      TeamsChannelId: CHAT.teamsChannelId,
+      SnsTopicArns: [{ Ref: alertTopic }],
+    });
+    // The service subscribes itself when the configuration names the topic; the stack adds no subscription for it.
+    template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'https' }, 0);
+  });
+
+  it('caps both channels with the read-only guardrail', () => {
+    const guardrail = logicalIdOf(stack.sentinel.chat!.guardrail);
+    for (const type of [
+      'AWS::Chatbot::SlackChannelConfiguration',
+      'AWS::Chatbot::MicrosoftTeamsChannelConfiguration',
+    ]) {
+      template.hasResourceProperties(type, {
+        GuardrailPolicies: [{ Ref: guardrail }],
+        UserRoleRequired: false,
+      });
+    }
+    const document = resourceOf(template, guardrail).Properties.PolicyDocument as { Statement: Statement[] };
+    for (const statement of document.Statement) {
+      expect(statement.Effect).toBe('Allow');
+      for (const action of actionsOf(statement)) expect(action).toMatch(/^cloudwatch:(Describe|Get|List)\*$/);
+    }
+  });
+
+  it('keeps the topic encrypted and its key to its publishers: the chat service gets no key statement', () => {
+    const key = onlyResource(template, 'AWS::KMS::Key');
+    expect(onlyResource(template, 'AWS::SNS::Topic').resource.Properties.KmsMasterKeyId).toEqual(
+      arnOf(key.logicalId),
+    );
+    const principals = JSON.stringify(
+      (key.resource.Properties.KeyPolicy as { Statement: Statement[] }).Statement.map(
+        (statement) => (statement as { Principal?: unknown }).Principal,
+      ),
+    );
+    expect(principals).toContain('cloudwatch.amazonaws.com');
+    expect(principals).not.toContain('chatbot');
+  });
+
+  it('gives the scanner no permission it did not have without chat', () => {
+    expect(scannerGrants(template)).toEqual(scannerGrants(synthesize({ alertEmails: CHAT.alertEmails })));
   });
 });
 
@@ -428,6 +504,23 @@ describe('settings validation', () => {
 
     expect(() => new LambdaSentinelStack(app, 'LambdaSentinel')).toThrow(
       /^Invalid lambda-sentinel CDK context [^\n]*\(1\):\n {2}- pendingMinuts="5": unknown key; did you mean pendingMinutes\?$/,
+    );
+  });
+
+  it('fails `cdk synth` on a bad or half-given chat channel, naming the key', () => {
+    expect(() => synthesize({ slackWorkspaceId: 'T07EA123LEP', slackChannelId: '#alerts' })).toThrow(
+      /slackChannelId="#alerts": a Slack channel id of letters and digits/,
+    );
+    expect(() => synthesize({ slackWorkspaceId: 'T07EA123LEP' })).toThrow(
+      /slackChannelId=undefined: required with slackWorkspaceId/,
+    );
+    expect(() =>
+      synthesize({
+        teamsTeamId: '74361522-da01-538d-aa2e-ac7918c6bb92',
+        teamsChannelId: '19:abc@thread.tacv2',
+      }),
+    ).toThrow(
+      /teamsChannelId="19:abc@thread.tacv2": .*\n.*teamsTenantId=undefined: required with teamsTeamId/s,
     );
   });
 

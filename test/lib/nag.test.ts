@@ -54,9 +54,31 @@ const ACKNOWLEDGED_WHEN_REMEDIATING = [
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:event-source-mapping:*] at LambdaSentinel/Sentinel/ScannerRole',
 ];
 
+// Alerts in Slack and Teams as well: the channel role and the guardrail read CloudWatch with wildcards.
+const CHATTING = {
+  ...CONTEXT,
+  slackWorkspaceId: 'T07EA123LEP',
+  slackChannelId: 'C07EZ1ABC23',
+  teamsTeamId: '74361522-da01-538d-aa2e-ac7918c6bb92',
+  teamsTenantId: 'b7a5d3c1-0000-4a4b-8c8d-1234567890ab',
+  teamsChannelId: '19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2',
+};
+const CHAT_WILDCARDS = [
+  'AwsSolutions-IAM5[Action::cloudwatch:Describe*]',
+  'AwsSolutions-IAM5[Action::cloudwatch:Get*]',
+  'AwsSolutions-IAM5[Action::cloudwatch:List*]',
+  'AwsSolutions-IAM5[Resource::*]',
+];
+const ACKNOWLEDGED_WHEN_CHATTING = [
+  ...ACKNOWLEDGED_BY_DEFAULT,
+  ...CHAT_WILDCARDS.map((id) => `${id} at LambdaSentinel/Sentinel/Chat/ChannelRole`),
+  ...CHAT_WILDCARDS.map((id) => `${id} at LambdaSentinel/Sentinel/Chat/ChannelGuardrail`),
+];
+
 describe.each([
   ['with no remediation', CONTEXT, ACKNOWLEDGED_BY_DEFAULT],
   ['with every remediation on', REMEDIATING, ACKNOWLEDGED_WHEN_REMEDIATING],
+  ['with Slack and Teams channels', CHATTING, ACKNOWLEDGED_WHEN_CHATTING],
 ])('cdk-nag AWS Solutions and Serverless packs, %s', (_label, context, ACKNOWLEDGED) => {
   let stack: Stack;
   beforeAll(() => {

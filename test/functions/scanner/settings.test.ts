@@ -262,3 +262,94 @@ describe('parseSettings: selfMonitoring', () => {
     expect(problemsOf({ schedule: 'rate(4 days)', selfMonitoring: 'false' })).toEqual([]);
   });
 });
+
+describe('parseSettings: chat channel keys', () => {
+  const slack = { slackWorkspaceId: 'T07EA123LEP', slackChannelId: 'C07EZ1ABC23' };
+  const teams = {
+    teamsTeamId: '74361522-da01-538d-aa2e-ac7918c6bb92',
+    teamsTenantId: 'B7A5D3C1-0000-4a4b-8c8d-1234567890ab',
+    teamsChannelId: '19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2',
+  };
+
+  test('name no channel by default', () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      slackWorkspaceId: undefined,
+      slackChannelId: undefined,
+      teamsTeamId: undefined,
+      teamsTenantId: undefined,
+      teamsChannelId: undefined,
+    });
+  });
+
+  test('read a Slack channel and a Teams channel, trimmed, side by side', () => {
+    expect(
+      parseSettings({ slackWorkspaceId: ' T07EA123LEP', slackChannelId: 'C07EZ1ABC23 ', ...teams }),
+    ).toMatchObject({ ...slack, ...teams });
+  });
+
+  test('survive the trip through the scanner environment', () => {
+    const settings = parseSettings({ ...slack, ...teams });
+    expect(parseSettings(JSON.parse(JSON.stringify(settings)) as Record<string, unknown>)).toEqual(settings);
+  });
+
+  test.each([
+    ['slackWorkspaceId', 'in lower case', 't07ea123lep', /capital letters and digits, e.g. T07EA123LEP/],
+    ['slackWorkspaceId', 'with a space', 'T07 EA123', /capital letters and digits/],
+    [
+      'slackChannelId',
+      'given as its #name',
+      '#alerts',
+      /letters and digits, e.g. C07EZ1ABC23 .* not its #name/,
+    ],
+    ['slackChannelId', 'longer than the 255 AWS allows', 'C'.repeat(256), /a Slack channel id/],
+    ['teamsTeamId', 'without the dashes of a UUID', '74361522da01538daa2eac7918c6bb92', /a UUID such as/],
+    ['teamsTenantId', "given as the tenant's domain", 'contoso.onmicrosoft.com', /tenant id, a UUID/],
+    [
+      'teamsChannelId',
+      'not URL-encoded',
+      '19:b6ef35dc342d56ba5654e6fc6d25a071@thread.tacv2',
+      /':' written %3a, '@' %40/,
+    ],
+    ['teamsChannelId', 'longer than 255', `19%3a${'b'.repeat(250)}%40thread.tacv2`, /at most 255 characters/],
+  ])('%s %s fails naming the key and what is allowed', (key, _label, value, allowed) => {
+    const complete = key.startsWith('slack') ? slack : teams;
+    let message = '';
+    try {
+      parseSettings({ ...complete, [key]: value });
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      expect(error.problems.map((problem) => problem.key)).toEqual([key]);
+      message = error.message;
+    }
+    expect(message).toContain(`${key}=${JSON.stringify(value)}: `);
+    expect(message).toMatch(allowed);
+  });
+
+  test('a Slack workspace without a channel, or a channel without its workspace, fails naming the missing key', () => {
+    expect(problemsOf({ slackWorkspaceId: slack.slackWorkspaceId })).toEqual(['slackChannelId']);
+    expect(() => parseSettings({ slackWorkspaceId: slack.slackWorkspaceId })).toThrow(
+      'slackChannelId=undefined: required with slackWorkspaceId: the Slack channel the alerts go to',
+    );
+    expect(problemsOf({ slackChannelId: slack.slackChannelId })).toEqual(['slackWorkspaceId']);
+    expect(problemsOf({ slackWorkspaceId: 'T07EA123LEP', slackChannelId: '' })).toEqual(['slackChannelId']);
+  });
+
+  test('a Teams channel names every one of its three keys that is missing', () => {
+    expect(problemsOf({ teamsChannelId: teams.teamsChannelId })).toEqual(['teamsTeamId', 'teamsTenantId']);
+    expect(() =>
+      parseSettings({ teamsTeamId: teams.teamsTeamId, teamsChannelId: teams.teamsChannelId }),
+    ).toThrow(
+      "teamsTenantId=undefined: required with teamsTeamId and teamsChannelId: the team's tenant; " +
+        'a Microsoft Teams channel needs all of teamsTeamId, teamsTenantId, teamsChannelId',
+    );
+  });
+
+  test('a bad id and a missing partner are both reported at once', () => {
+    expect(problemsOf({ slackWorkspaceId: 'nope', teamsTeamId: teams.teamsTeamId })).toEqual([
+      'slackWorkspaceId',
+      'slackChannelId',
+      'teamsTenantId',
+      'teamsChannelId',
+    ]);
+  });
+});

@@ -1,9 +1,11 @@
 import type { Action, Finding } from '../../../../functions/scanner/model';
 import { planAlert, type AlertPlan, type Reminder } from '../../../../functions/scanner/notify/plan-alert';
 import {
+  CHAT_TEXT_LIMIT,
   renderAlert,
   SNS_PUBLISH_LIMIT_BYTES,
   type AlertRemediation,
+  type ChatNotification,
 } from '../../../../functions/scanner/notify/render-alert';
 import type { SkippedRemediation } from '../../../../functions/scanner/remediate/decide';
 import type { PendingAlert, StoredFinding } from '../../../../functions/scanner/state/state-model';
@@ -203,11 +205,12 @@ describe('renderAlert', () => {
     expect(document.resolved[0]?.since).toBe(hoursAgo(50));
   });
 
-  it('gives e-mail the text and every other protocol (email-json, sqs, lambda, https) the JSON document', () => {
+  it('gives e-mail the text, HTTPS (the chat service) the chat message, every other protocol the JSON document', () => {
     const { protocols, text, document } = decode(render(mixedPlan));
 
-    // SNS delivers `default` to every protocol that has no key of its own.
-    expect(Object.keys(protocols).sort()).toEqual(['default', 'email']);
+    // SNS delivers `default` to every protocol that has no key of its own: email-json, sqs, lambda, ...
+    expect(Object.keys(protocols).sort()).toEqual(['default', 'email', 'https']);
+    expect(JSON.parse(protocols.https ?? '{}')).toMatchObject({ version: '1.0', source: 'custom' });
     expect(text).toContain('lambda-sentinel checked the Lambda functions of AWS account 123456789012');
     expect(document).toMatchObject({
       schemaVersion: 1,
@@ -233,7 +236,7 @@ describe('renderAlert', () => {
     );
 
     const alert = render(alertPlan({ newFindings: findings, resolved: [storedFinding('legacy')] }));
-    const { text, document } = decode(alert);
+    const { protocols, text, document } = decode(alert);
 
     const size = Buffer.byteLength(alert.subject) + Buffer.byteLength(alert.message);
     expect(size).toBeLessThan(SNS_PUBLISH_LIMIT_BYTES);
@@ -246,6 +249,14 @@ describe('renderAlert', () => {
     expect(document.new.filter((entry) => entry.severity === 'critical')).toHaveLength(10);
     expect(document.new.some((entry) => entry.severity === 'info')).toBe(false);
     expect(alert.subject).toBe('[CRITICAL] lambda-sentinel 123456789012 eu-west-1: 5000 new, 1 resolved');
+    // The size above is of all three copies: the chat message is in it, short and still counting every finding.
+    expect(Object.keys(protocols).sort()).toEqual(['default', 'email', 'https']);
+    const chat = JSON.parse(protocols.https ?? '{}') as ChatNotification;
+    expect(chat.content.title).toBe('🔴 lambda-sentinel 123456789012 eu-west-1: 5000 new, 1 resolved');
+    expect(chat.content.description.length).toBeLessThanOrEqual(CHAT_TEXT_LIMIT);
+    const shownInChat = chat.content.description.split('\n').filter((line) => line.includes(' on `'));
+    const note = /… and (\d+) more findings not shown/.exec(chat.content.description);
+    expect(shownInChat.length + Number(note?.[1])).toBe(5001);
   });
 });
 
@@ -459,5 +470,153 @@ describe('renderAlert: remediation', () => {
     expect(decode(alert).text).toContain(
       '- lift image-resizer (concurrency-hog): not done, image-resizer has gone',
     );
+  });
+});
+
+describe('renderAlert: the chat message (Amazon Q Developer custom notification)', () => {
+  const chatOf = (alert: PendingAlert): ChatNotification =>
+    JSON.parse(decode(alert).protocols.https ?? '{}') as ChatNotification;
+  const consoleLink = (name: string) =>
+    `https://eu-west-1.console.aws.amazon.com/lambda/home?region=eu-west-1#/functions/${name}`;
+  const undo = { tableName: 'LambdaSentinel-StateTable', region: 'eu-west-1' };
+
+  it('titles account, region and counts, lists actions then findings most severe first, and gives the undo command', () => {
+    const throttled = throttleAction('order-events', { applied: true });
+    const chat = chatOf(render(mixedPlan, { actions: [throttled], skipped: [], undo }));
+
+    expect(chat).toEqual({
+      version: '1.0',
+      source: 'custom',
+      id: 'run-42',
+      content: {
+        textType: 'client-markdown',
+        title: '🔴 lambda-sentinel 123456789012 eu-west-1: 1 action, 2 new, 1 reminder, 1 resolved',
+        description: [
+          '*Actions*',
+          '🔧 Throttled order-events: reserved concurrency none -> 0',
+          '*Findings*',
+          '🔴 *CRITICAL* recursive-loop on `orders-api:live` (new): Lambda stopped a recursive loop through SQS',
+          consoleLink('orders-api'),
+          '🟠 *WARNING* stuck-pending on `billing` (new): billing has been Pending for 42 minutes',
+          consoleLink('billing'),
+          '🟠 *WARNING* stuck-pending on `reports` (still open): reports has been Pending for 42 minutes',
+          consoleLink('reports'),
+          '✅ Resolved: stuck-pending on `legacy` (was warning): legacy has been Pending for 42 minutes',
+        ].join('\n'),
+        nextSteps: [
+          'Undo `order-events`: `npx lambda-sentinel undo 20261126T1430-order-events ' +
+            '--table LambdaSentinel-StateTable --region eu-west-1`',
+        ],
+        keywords: ['123456789012', 'eu-west-1'],
+      },
+      metadata: {
+        summary: 'lambda-sentinel 123456789012 eu-west-1: 1 action, 2 new, 1 reminder, 1 resolved',
+        eventType: 'lambda-sentinel-alert',
+        relatedResources: ['order-events', 'orders-api', 'billing', 'reports', 'legacy'].map(
+          (name) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`,
+        ),
+        additionalContext: {
+          alertId: 'run-42',
+          account: '123456789012',
+          region: 'eu-west-1',
+          new: '2',
+          reminders: '1',
+          resolved: '1',
+          actions: '1',
+        },
+      },
+    });
+  });
+
+  it('marks the title by the worst open finding, and says when a reminder got worse', () => {
+    const escalated = reminderOf(loop, storedFinding('orders-api', 30));
+    const worse = chatOf(render(alertPlan({ reminders: [{ ...escalated, escalatedFrom: 'warning' }] })));
+    expect(worse.content.title).toBe('🔴 lambda-sentinel 123456789012 eu-west-1: 1 reminder');
+    expect(worse.content.description).toContain(
+      '🔴 *CRITICAL* recursive-loop on `orders-api:live` (still open, now critical; it was warning): ',
+    );
+
+    const info = chatOf(render(alertPlan({ newFindings: [pendingFinding('batch', { severity: 'info' })] })));
+    expect(info.content.title).toBe('🔵 lambda-sentinel 123456789012 eu-west-1: 1 new');
+  });
+
+  it('titles an alert of resolved findings alone with a check mark, and has no next steps without actions', () => {
+    const chat = chatOf(render(alertPlan({ resolved: [storedFinding('legacy')] })));
+
+    expect(chat.content.title).toBe('✅ lambda-sentinel 123456789012 eu-west-1: 1 resolved');
+    expect(chat.content.description).toBe(
+      '*Findings*\n✅ Resolved: stuck-pending on `legacy` (was warning): legacy has been Pending for 42 minutes',
+    );
+    expect(chat.content).not.toHaveProperty('nextSteps');
+  });
+
+  it('says a dry run changed nothing, and offers no undo for what was not done', () => {
+    const planned = throttleAction('order-events', { dryRun: true });
+    const chat = chatOf(render(alertPlan({}), { actions: [planned], skipped: [], undo }));
+
+    expect(chat.content.title).toBe('🔧 lambda-sentinel 123456789012 eu-west-1: 1 dry-run action');
+    expect(chat.content.description).toBe(
+      '*Actions (dry run: nothing changed)*\n' +
+        '🔧 Would throttle order-events: reserved concurrency none -> 0 (dry run: nothing changed)',
+    );
+    expect(chat.content).not.toHaveProperty('nextSteps');
+  });
+
+  it('keeps text from findings from mentioning the channel, linking, or breaking a code span', () => {
+    const hostile = pendingFinding('billing', {
+      summary: 'failed: <!channel> see <https://evil.example|here> `rm`',
+    });
+    const { description } = chatOf(render(alertPlan({ newFindings: [hostile] }))).content;
+
+    expect(description).toContain("failed: ‹!channel> see ‹https://evil.example|here> 'rm'");
+    expect(description).not.toMatch(/<|`rm`/);
+  });
+
+  it('fits 100 findings in the description by leaving out the least severe, and says how many', () => {
+    const severities = ['info', 'warning', 'critical'] as const;
+    const findings = Array.from({ length: 100 }, (_, index) =>
+      pendingFinding(`function-${String(index).padStart(3, '0')}`, {
+        severity: severities[index % 3] ?? 'info',
+      }),
+    );
+    const alert = render(alertPlan({ newFindings: findings }));
+    const { description } = chatOf(alert).content;
+
+    expect(description.length).toBeLessThanOrEqual(CHAT_TEXT_LIMIT);
+    expect(description.length).toBeGreaterThan(CHAT_TEXT_LIMIT - 250);
+    const shown = description.split('\n').filter((line) => line.includes(' on `function-'));
+    const note = /… and (\d+) more findings not shown \(least severe left out first\)\.$/.exec(description);
+    expect(shown.length + Number(note?.[1])).toBe(100);
+    // The most severe first: only criticals, and fewer than the 33 there are, so nothing less severe got in.
+    expect(shown.length).toBeGreaterThan(5);
+    expect(shown.length).toBeLessThan(33);
+    expect(shown.every((line) => line.startsWith('🔴 *CRITICAL*'))).toBe(true);
+    // Each finding shown keeps its console link on the next line.
+    const lines = description.split('\n');
+    const first = lines.indexOf(shown[0] ?? '');
+    expect(lines[first + 1]).toMatch(/^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/lambda\/home/);
+    // Related resources are the functions the message shows, not those left out.
+    expect(chatOf(alert).metadata.relatedResources).toHaveLength(shown.length);
+    // The e-mail and the JSON document, far larger, still carry every finding.
+    expect(decode(alert).document.new).toHaveLength(100);
+    expect(decode(alert).text).toContain('NEW FINDINGS (100)');
+  });
+
+  it('fits the undo commands of many actions in the next steps, counting the rest', () => {
+    const actions = Array.from({ length: 60 }, (_, index) =>
+      throttleAction(`order-events-${index}`, { applied: true }),
+    );
+    const chat = chatOf(render(alertPlan({}), { actions, skipped: [], undo }));
+    const { nextSteps, description } = chat.content;
+
+    expect((nextSteps ?? []).join('\n').length).toBeLessThanOrEqual(CHAT_TEXT_LIMIT);
+    const last = nextSteps?.[nextSteps.length - 1] ?? '';
+    expect(last).toMatch(/^… and \d+ more undo commands in the e-mail\.$/);
+    expect((nextSteps?.length ?? 0) - 1 + Number(/\d+/.exec(last)?.[0])).toBe(60);
+    // The description lists as many actions as fit, counts the rest, and relates only the functions it names.
+    expect(description.length).toBeLessThanOrEqual(CHAT_TEXT_LIMIT);
+    const listed = description.split('\n').filter((line) => line.startsWith('🔧 Throttled order-events-'));
+    expect(description).toContain(`… and ${60 - listed.length} more actions in the e-mail.`);
+    expect(chat.metadata.relatedResources).toHaveLength(listed.length);
   });
 });
