@@ -11,7 +11,8 @@ import { readEnvironment, type ScannerEnvironment } from './environment';
 import { isAlarmStateChange, parseAlarmTrigger } from './events/alarm-trigger';
 import { checkPendingRecords, isSqsEvent } from './events/pending-checks';
 import { NOTHING_DONE, systemClock, type ScanReport } from './model';
-import { emfDocuments, writeEmf, type RunKind } from './observe/emf';
+import type { RunKind } from './observe/emf';
+import { publishRunMetrics, sentinelMetrics } from './observe/publish-run-metrics';
 import { runScan, type ScanClients, type ScanDependencies } from './run-scan';
 import { withLease } from './state/lease';
 import { DynamoStateStore } from './state/state-store';
@@ -29,6 +30,7 @@ const clients: ScanClients = {
 };
 const dynamodb = new DynamoDBClient({});
 const sqs = new SQSClient({});
+const metrics = sentinelMetrics();
 
 let environment: ScannerEnvironment | undefined;
 
@@ -36,7 +38,7 @@ let environment: ScannerEnvironment | undefined;
  * Entry point for every trigger: a batch from the pending-checks queue runs a focused check of the functions
  * whose state-change events came due (returning SQS's partial batch response); a trigger alarm going into ALARM
  * runs a metric-focused scan at once; anything else is the schedule and runs one scan of this account and region.
- * Every run's metrics are written in embedded metric format (an alarm's run counts as a scan).
+ * Every run's metrics are published through Powertools Metrics (an alarm's run counts as a scan).
  */
 export async function handler(event: unknown, context: Context): Promise<ScanReport | SQSBatchResponse> {
   environment ??= readEnvironment(process.env);
@@ -72,7 +74,7 @@ export async function handler(event: unknown, context: Context): Promise<ScanRep
   // Held until released, or until this invocation's timeout, after which it cannot be running any more.
   const leaseRequest = { holder: context.awsRequestId, holdMs: context.getRemainingTimeInMillis() };
   const emit = (report: ScanReport, kind: RunKind) =>
-    writeEmf(emfDocuments({ report, kind, sentinel: context.functionName, timestamp: clock.now() }));
+    publishRunMetrics(metrics, { report, kind, sentinel: context.functionName });
 
   if (isSqsEvent(event)) {
     const outcome = await checkPendingRecords(event.Records, settings, target, {
