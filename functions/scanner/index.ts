@@ -12,6 +12,7 @@ import { isAlarmStateChange, parseAlarmTrigger } from './events/alarm-trigger';
 import { checkPendingRecords, isSqsEvent } from './events/pending-checks';
 import { NOTHING_DONE, systemClock, type ScanReport } from './model';
 import type { RunKind } from './observe/emf';
+import { logPhase, scannerLogger } from './observe/log-phase';
 import { publishRunMetrics, sentinelMetrics } from './observe/publish-run-metrics';
 import { runScan, type ScanClients, type ScanDependencies } from './run-scan';
 import { withLease } from './state/lease';
@@ -31,6 +32,7 @@ const clients: ScanClients = {
 const dynamodb = new DynamoDBClient({});
 const sqs = new SQSClient({});
 const metrics = sentinelMetrics();
+const logger = scannerLogger();
 
 let environment: ScannerEnvironment | undefined;
 
@@ -41,6 +43,7 @@ let environment: ScannerEnvironment | undefined;
  * Every run's metrics are published through Powertools Metrics (an alarm's run counts as a scan).
  */
 export async function handler(event: unknown, context: Context): Promise<ScanReport | SQSBatchResponse> {
+  logger.addContext(context);
   environment ??= readEnvironment(process.env);
   const { settings, topicArn, tableName, region, pendingCheckQueueUrl } = environment;
   const clock = systemClock;
@@ -67,7 +70,7 @@ export async function handler(event: unknown, context: Context): Promise<ScanRep
     actionLog: stateStore,
     budget,
     clock,
-    log: (record) => console.log(JSON.stringify(record)),
+    log: (record) => logPhase(logger, record),
     deadline: Date.now() + context.getRemainingTimeInMillis() - FINISHING_MARGIN_MS,
     newAlertId: randomUUID,
   };

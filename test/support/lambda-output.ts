@@ -1,8 +1,8 @@
 /**
- * What a Lambda function writes to standard output, read the way CloudWatch Logs reads it: line by line, with the
- * lines that are embedded-metric-format documents turned into the metric data a dashboard or alarm would select.
- * Only raw writes to standard output count: a line written through the global console would be wrapped in Lambda's
- * JSON log format, and CloudWatch would extract no metric from it.
+ * What a Lambda function writes to standard output and standard error (Lambda sends both to its log stream), read
+ * the way CloudWatch Logs reads it: line by line, with the lines that are embedded-metric-format documents turned
+ * into the metric data a dashboard or alarm would select. Only raw writes count: a line written through the global
+ * console would be wrapped in Lambda's JSON log format, and CloudWatch would extract no metric from it.
  */
 
 /** One embedded-metric-format document: the `_aws` directive plus the dimension and metric values it names. */
@@ -34,7 +34,7 @@ export interface MetricDatum {
 
 /** The captured output of the code under test. */
 export interface LambdaOutput {
-  /** Every complete line written to standard output so far. */
+  /** Every complete line written so far, in order. */
   lines(): string[];
   /** The lines that are embedded-metric-format documents, checked against the format's rules. */
   emfDocuments(): EmfDocument[];
@@ -44,13 +44,14 @@ export interface LambdaOutput {
   metricData(selection: MetricSelection): MetricDatum[];
 }
 
-/** Captures standard output from now until the test's mocks are restored; nothing reaches the terminal. */
+/** Captures both streams from now until the test's mocks are restored; nothing reaches the terminal. */
 export function captureLambdaOutput(): LambdaOutput {
   const chunks: string[] = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
+  for (const stream of [process.stdout, process.stderr])
+    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    });
   const lines = () => chunks.join('').split('\n').slice(0, -1);
   const objects = () =>
     lines()

@@ -132,6 +132,21 @@ describe('scanner handler', () => {
       ['Finding Opened', undefined],
       ['Run Digest', undefined],
     ]);
+    // One JSON record per phase, naming the invocation; the notify record names the alert it sent.
+    expect(output.logRecords().map((record) => record.phase)).toEqual([
+      'lease',
+      'collect',
+      'detect',
+      'decide',
+      'notify',
+      'persist',
+      'report',
+    ]);
+    expect(output.logRecords().find((record) => record.phase === 'notify')).toMatchObject({
+      level: 'INFO',
+      function_request_id: context.awsRequestId,
+      subject: publish?.Subject,
+    });
     expect(dashboardValues(output, 'ScanCompleted')).toEqual([1]);
     expect(dashboardValues(output, 'NewFindings')).toEqual([1]);
     expect(dashboardValues(output, 'Findings', 'failed-state')).toEqual([1]);
