@@ -11,7 +11,9 @@ import { readEnvironment, type ScannerEnvironment } from './environment';
 import { isAlarmStateChange, parseAlarmTrigger } from './events/alarm-trigger';
 import { checkPendingRecords, isSqsEvent } from './events/pending-checks';
 import { NOTHING_DONE, systemClock, type ScanReport } from './model';
-import { emfDocuments, writeEmf, type RunKind } from './observe/emf';
+import type { RunKind } from './observe/emf';
+import { logPhase, scannerLogger } from './observe/log-phase';
+import { publishRunMetrics, sentinelMetrics } from './observe/publish-run-metrics';
 import { runScan, type ScanClients, type ScanDependencies } from './run-scan';
 import { withLease } from './state/lease';
 import { DynamoStateStore } from './state/state-store';
@@ -29,6 +31,8 @@ const clients: ScanClients = {
 };
 const dynamodb = new DynamoDBClient({});
 const sqs = new SQSClient({});
+const metrics = sentinelMetrics();
+const logger = scannerLogger();
 
 let environment: ScannerEnvironment | undefined;
 
@@ -36,9 +40,10 @@ let environment: ScannerEnvironment | undefined;
  * Entry point for every trigger: a batch from the pending-checks queue runs a focused check of the functions
  * whose state-change events came due (returning SQS's partial batch response); a trigger alarm going into ALARM
  * runs a metric-focused scan at once; anything else is the schedule and runs one scan of this account and region.
- * Every run's metrics are written in embedded metric format (an alarm's run counts as a scan).
+ * Every run's metrics are published through Powertools Metrics (an alarm's run counts as a scan).
  */
 export async function handler(event: unknown, context: Context): Promise<ScanReport | SQSBatchResponse> {
+  logger.addContext(context);
   environment ??= readEnvironment(process.env);
   const { settings, topicArn, tableName, region, pendingCheckQueueUrl } = environment;
   const clock = systemClock;
@@ -65,14 +70,14 @@ export async function handler(event: unknown, context: Context): Promise<ScanRep
     actionLog: stateStore,
     budget,
     clock,
-    log: (record) => console.log(JSON.stringify(record)),
+    log: (record) => logPhase(logger, record),
     deadline: Date.now() + context.getRemainingTimeInMillis() - FINISHING_MARGIN_MS,
     newAlertId: randomUUID,
   };
   // Held until released, or until this invocation's timeout, after which it cannot be running any more.
   const leaseRequest = { holder: context.awsRequestId, holdMs: context.getRemainingTimeInMillis() };
   const emit = (report: ScanReport, kind: RunKind) =>
-    writeEmf(emfDocuments({ report, kind, sentinel: context.functionName, timestamp: clock.now() }));
+    publishRunMetrics(metrics, { report, kind, sentinel: context.functionName });
 
   if (isSqsEvent(event)) {
     const outcome = await checkPendingRecords(event.Records, settings, target, {

@@ -13,6 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { handler as Handler } from '../../../functions/scanner/index';
 import type { ScanReport } from '../../../functions/scanner/model';
 import { startDynalite, type LocalDynamo } from '../../support/dynalite';
+import { captureLambdaOutput, type LambdaOutput } from '../../support/lambda-output';
 
 const lambdaMock = mockClient(LambdaClient);
 const snsMock = mockClient(SNSClient);
@@ -30,13 +31,10 @@ const context = {
   getRemainingTimeInMillis: () => 300_000,
 } as unknown as Context;
 
-/** The EMF documents the handler wrote to standard output, one per line. */
-function captureEmf(): () => Record<string, unknown>[] {
-  const written = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  return () =>
-    written.mock.calls
-      .map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
-      .filter((document) => '_aws' in document);
+/** The values of one of the scanner's metrics that a dashboard of this scanner reads (`Kind` for Findings). */
+function dashboardValues(output: LambdaOutput, metricName: string, kind?: string): number[] {
+  const dimensions = { Sentinel: context.functionName, ...(kind !== undefined ? { Kind: kind } : {}) };
+  return output.metricData({ namespace: 'LambdaSentinel', metricName, dimensions }).map(({ value }) => value);
 }
 
 /** Loads the handler afresh, as a cold start with `env` would. */
@@ -115,7 +113,7 @@ describe('scanner handler', () => {
       STATE_TABLE_NAME: await dynamo.createStateTable(),
     });
 
-    const emf = captureEmf();
+    const output = captureLambdaOutput();
 
     const report = (await handler({}, context)) as ScanReport;
 
@@ -134,7 +132,25 @@ describe('scanner handler', () => {
       ['Finding Opened', undefined],
       ['Run Digest', undefined],
     ]);
-    expect(emf()[0]).toMatchObject({ Sentinel: 'LambdaSentinel-Scanner', ScanCompleted: 1, NewFindings: 1 });
+    // One JSON record per phase, naming the invocation; the notify record names the alert it sent.
+    expect(output.logRecords().map((record) => record.phase)).toEqual([
+      'lease',
+      'collect',
+      'detect',
+      'decide',
+      'notify',
+      'persist',
+      'report',
+    ]);
+    expect(output.logRecords().find((record) => record.phase === 'notify')).toMatchObject({
+      level: 'INFO',
+      function_request_id: context.awsRequestId,
+      subject: publish?.Subject,
+    });
+    expect(dashboardValues(output, 'ScanCompleted')).toEqual([1]);
+    expect(dashboardValues(output, 'NewFindings')).toEqual([1]);
+    expect(dashboardValues(output, 'Findings', 'failed-state')).toEqual([1]);
+    expect(dashboardValues(output, 'Findings', 'concurrency-hog')).toEqual([0]);
   });
 
   test('a batch from the pending-checks queue runs a focused check and answers with a partial batch response', async () => {
@@ -164,7 +180,7 @@ describe('scanner handler', () => {
     const event = {
       Records: [message('due', 'vpc-ingest', created), message('later', 'orders', new Date())],
     } as unknown as SQSEvent;
-    const emf = captureEmf();
+    const output = captureLambdaOutput();
 
     const response = (await handler(event, context)) as SQSBatchResponse;
 
@@ -176,7 +192,9 @@ describe('scanner handler', () => {
     // Six minutes and the 30-second margin after the event, less the (real) milliseconds the test took to get here.
     expect(resent?.DelaySeconds).toBeGreaterThan(380);
     expect(resent?.DelaySeconds).toBeLessThanOrEqual(390);
-    expect(emf()[0]).toMatchObject({ Sentinel: 'LambdaSentinel-Scanner', CheckCompleted: 1, NewFindings: 1 });
+    expect(dashboardValues(output, 'CheckCompleted')).toEqual([1]);
+    expect(dashboardValues(output, 'ScanCompleted')).toEqual([]);
+    expect(dashboardValues(output, 'Findings', 'stuck-pending')).toEqual([1]);
   });
 
   test("a trigger alarm's change into ALARM runs a metric-focused scan whose window ends at the alarm's minute", async () => {
@@ -212,7 +230,7 @@ describe('scanner handler', () => {
       },
     });
 
-    const emf = captureEmf();
+    const output = captureLambdaOutput();
 
     const report = (await handler(alarmEvent('ALARM'), context)) as ScanReport;
 
@@ -223,14 +241,16 @@ describe('scanner handler', () => {
     const windows = cloudwatchMock.commandCalls(GetMetricDataCommand).map(({ args }) => args[0].input);
     expect(windows.length).toBeGreaterThan(0);
     expect(windows[0]?.EndTime).toEqual(new Date(minute + 60_000));
-    expect(emf()).toHaveLength(7);
+    // The alarm's run is a scan to the missed-run alarm and the dashboard: its run line and a Findings line per kind.
+    expect(dashboardValues(output, 'ScanCompleted')).toEqual([1]);
+    expect(output.emfDocuments()).toHaveLength(7);
 
     // An alarm going back to OK asks for nothing.
     cloudwatchMock.resetHistory();
     const idle = (await handler(alarmEvent('OK'), context)) as ScanReport;
     expect(idle.stats.apiCalls).toEqual({});
     expect(cloudwatchMock.calls()).toHaveLength(0);
-    expect(emf()).toHaveLength(7);
+    expect(output.emfDocuments()).toHaveLength(7);
   });
 
   test('a bad environment fails with every problem named and sends no AWS call', async () => {
