@@ -3,7 +3,7 @@ const eslint = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '**/*.js'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'dist/', '**/*.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

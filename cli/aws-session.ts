@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../functions/scanner/model';
 import type { ScanClients } from '../functions/scanner/run-scan';
 import type { SimulatedAccount } from '../sim/simulated-account';
 import type { VirtualClock } from '../sim/virtual-clock';
+import { requireProfile } from './aws-profiles';
 import { EXIT } from './command';
 
 /** The clients a laptop command talks through: the scanner's, and the services `diagnose` also reads. */
@@ -103,8 +104,12 @@ export async function enabledRegions(options: AwsSessionOptions): Promise<string
   return regions.sort();
 }
 
-/** The SDK configuration every client of a session shares: region, profile, and an assumed role's credentials. */
-function clientConfig(options: AwsSessionOptions) {
+/**
+ * The SDK configuration every client of a session shares: region, profile, and an assumed role's credentials.
+ * Throws a UsageError for a profile the shared config and credentials files do not define.
+ */
+export function clientConfig(options: AwsSessionOptions) {
+  if (options.profile !== undefined) requireProfile(options.profile, process.env);
   const base = {
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),

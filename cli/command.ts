@@ -26,10 +26,29 @@ export interface CliCommand {
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
 
-/** Thrown for wrong usage; the CLI prints the message and the command's usage, and exits 2. */
+/**
+ * A command known by its name and summary, whose code (and the AWS SDK clients it pulls in) is loaded only when it
+ * is used: `--help` and a mistyped command answer without loading any.
+ */
+export interface CommandEntry {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Loads the command. */
+  load(): Promise<CliCommand>;
+}
+
+/**
+ * Thrown for wrong usage; the CLI prints the message as one line, then one line of hint (the `hint`, if any, and
+ * where the command's options are), and exits 2.
+ */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** What the user probably meant, e.g. "Did you mean --region?". */
+  readonly hint?: string;
+
+  constructor(message: string, hint?: string) {
     super(message);
     this.name = 'UsageError';
+    if (hint !== undefined) this.hint = hint;
   }
 }

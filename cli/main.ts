@@ -1,9 +1,13 @@
-import { EXIT, UsageError, type CliCommand, type CliIo } from './command';
+import { EXIT, UsageError, type CliCommand, type CliIo, type CommandEntry } from './command';
 import { COMMANDS } from './commands';
+import { nearestName } from './nearest-name';
 
 const PROGRAM = 'lambda-sentinel';
 
-function overview(commands: readonly CliCommand[]): string {
+/** A command, loaded already (tests pass these) or loaded when used (the real list). */
+type AnyCommand = CliCommand | CommandEntry;
+
+function overview(commands: readonly AnyCommand[]): string {
   const width = Math.max(...commands.map((command) => command.name.length));
   return [
     `Usage: ${PROGRAM} <command> [options]`,
@@ -16,23 +20,35 @@ function overview(commands: readonly CliCommand[]): string {
   ].join('\n');
 }
 
+function loaded(command: AnyCommand): Promise<CliCommand> {
+  return 'load' in command ? command.load() : Promise.resolve(command);
+}
+
 /** Runs one CLI invocation (`argv` without node and script) and resolves to its exit code. */
 export async function main(
   argv: readonly string[],
   io: CliIo,
-  commands: readonly CliCommand[] = COMMANDS,
+  commands: readonly AnyCommand[] = COMMANDS,
 ): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? commands.find((command) => command.name === args[0]) : undefined;
-    io.stdout(`${topic ? topic.help : overview(commands)}\n`);
+    io.stdout(`${topic ? (await loaded(topic)).help : overview(commands)}\n`);
     return name === undefined ? EXIT.usageOrAccess : EXIT.clean;
   }
-  const command = commands.find((candidate) => candidate.name === name);
-  if (!command) {
-    io.stderr(`${PROGRAM}: unknown command '${name}'\n\n${overview(commands)}\n`);
+  const entry = commands.find((candidate) => candidate.name === name);
+  if (!entry) {
+    const meant = nearestName(
+      name,
+      commands.map((command) => command.name),
+    );
+    io.stderr(
+      `${PROGRAM}: unknown command '${name}'\n` +
+        `${meant !== undefined ? `Did you mean '${meant}'? ` : ''}Run '${PROGRAM} --help' for the commands.\n`,
+    );
     return EXIT.usageOrAccess;
   }
+  const command = await loaded(entry);
   if (args.includes('--help') || args.includes('-h')) {
     io.stdout(`${command.help}\n`);
     return EXIT.clean;
@@ -41,7 +57,11 @@ export async function main(
     return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`${PROGRAM} ${command.name}: ${error.message}\n\n${command.help}\n`);
+      // The cause and a hint, one line each: the whole help would bury the one thing that was wrong.
+      io.stderr(
+        `${PROGRAM} ${command.name}: ${error.message}\n` +
+          `${error.hint !== undefined ? `${error.hint} ` : ''}Run '${PROGRAM} ${command.name} --help' for its usage.\n`,
+      );
       return EXIT.usageOrAccess;
     }
     throw error;

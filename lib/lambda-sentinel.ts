@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Annotations, Aws, Duration, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -23,6 +22,7 @@ import {
 import { AlarmTriggers } from './alarm-triggers';
 import { ChatChannels, namesChatChannel } from './chat-channels';
 import { PendingChecks } from './pending-checks';
+import { scannerCode } from './scanner-code';
 import { SelfMonitoring } from './self-monitoring';
 import { SentinelDashboard } from './sentinel-dashboard';
 
@@ -282,9 +282,8 @@ export class LambdaSentinel extends Construct {
 
     const scanner = new NodejsFunction(this, 'Scanner', {
       description: "lambda-sentinel: scans this account's Lambda functions for invocation problems",
-      entry: path.join(__dirname, '..', 'functions', 'scanner', 'index.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
+      // From source in a checkout, the prebuilt bundle from the package; the esbuild options live in scanner-code.
+      ...scannerCode(),
       architecture: lambda.Architecture.ARM_64,
       // Lambda's CPU share grows with memory; 512 MB keeps parsing thousands of function configurations quick.
       memorySize: 512,
@@ -300,12 +299,6 @@ export class LambdaSentinel extends Construct {
         [ENVIRONMENT_VARIABLES.topicArn]: this.alertTopic.topicArn,
         [ENVIRONMENT_VARIABLES.tableName]: this.stateTable.tableName,
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        // Node.js 24 ships SDK v3 with every API the scanner calls; bundling it made the code 6x larger, no faster.
-        bundleAwsSDK: false,
       },
     });
 

@@ -7,6 +7,7 @@ import { runSimulatedScan, type SimulatedScan } from '../../sim/simulated-scan';
 import { parseArguments } from '../arguments';
 import { EXIT, type CliCommand, type CliIo } from '../command';
 import { actionsTable, findingsTable } from '../findings-table';
+import { COMMAND_SUMMARIES } from './summaries';
 
 /** Functions in the demo account: the staged problems plus a quiet fleet around them. */
 export const DEMO_FUNCTION_COUNT = 48;
@@ -110,7 +111,7 @@ function describe(scan: SimulatedScan): string {
 export function createDemoCommand(now: () => number = Date.now): CliCommand {
   return {
     name: 'demo',
-    summary: 'Scan a built-in simulated account that has every problem in the guide (no AWS needed)',
+    summary: COMMAND_SUMMARIES.demo,
     help: HELP,
     async run(args: readonly string[], io: CliIo): Promise<number> {
       const parsed = parseArguments(args, { switches: ['--json'] });

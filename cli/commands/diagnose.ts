@@ -19,6 +19,7 @@ import { renderDiagnosis } from '../diagnosis/render-diagnosis';
 import { SNS_SUBSCRIPTION_PAGES } from '../diagnosis/sns-reading';
 import { wrapText } from '../text-table';
 import { DEMO_BROKEN_TRIGGER_FUNCTION, demoAccount } from './demo';
+import { COMMAND_SUMMARIES } from './summaries';
 
 const HELP = [
   'Usage: lambda-sentinel diagnose <function> [--region REGION] [--profile PROFILE] [--json] [--demo]',
@@ -80,8 +81,7 @@ export function createDiagnoseCommand(
 ): CliCommand {
   return {
     name: 'diagnose',
-    summary:
-      'Walk one function through every section of the guide: state, permissions, concurrency, loops, KMS, EFS',
+    summary: COMMAND_SUMMARIES.diagnose,
     help: HELP,
     async run(args: readonly string[], io: CliIo): Promise<number> {
       const parsed = parseArguments(args, {

@@ -16,6 +16,7 @@ import {
 } from '../aws-session';
 import { EXIT, UsageError, type CliCommand, type CliIo } from '../command';
 import { findingsTable } from '../findings-table';
+import { COMMAND_SUMMARIES } from './summaries';
 
 const HELP = [
   'Usage: lambda-sentinel scan [--region REGION | --regions R1,R2 | --all-regions]',
@@ -269,7 +270,7 @@ type Connect = (options: AwsSessionOptions) => AwsSession;
 export function createScanCommand(connect: Connect = awsSession): CliCommand {
   return {
     name: 'scan',
-    summary: 'Scan AWS accounts and regions once from this machine, read-only',
+    summary: COMMAND_SUMMARIES.scan,
     help: HELP,
     async run(args: readonly string[], io: CliIo): Promise<number> {
       const parsed = parseArguments(args, {

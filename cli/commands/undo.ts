@@ -4,8 +4,9 @@ import { concurrencyText, kindInfinitive } from '../../functions/scanner/remedia
 import { undoAction, UndoRefusedError, type UndoResult } from '../../functions/scanner/remediate/undo';
 import { DynamoStateStore, StateStoreError } from '../../functions/scanner/state/state-store';
 import { parseArguments } from '../arguments';
-import { accessProblem, type AwsSessionOptions } from '../aws-session';
+import { accessProblem, clientConfig, type AwsSessionOptions } from '../aws-session';
 import { EXIT, UsageError, type CliCommand, type CliIo } from '../command';
+import { COMMAND_SUMMARIES } from './summaries';
 
 /** Environment variable naming the state table when `--table` is not given. */
 export const TABLE_VARIABLE = 'LAMBDA_SENTINEL_TABLE';
@@ -70,7 +71,8 @@ function readArguments(args: readonly string[]): UndoArguments {
 }
 
 function defaultClients(options: UndoClientOptions): UndoClients {
-  return { lambda: new LambdaClient(options), dynamodb: new DynamoDBClient(options) };
+  const config = clientConfig(options);
+  return { lambda: new LambdaClient(config), dynamodb: new DynamoDBClient(config) };
 }
 
 /** One line saying why the undo did not happen, with what to do about it where that is clear. */
@@ -110,8 +112,7 @@ export function createUndoCommand(
 ): CliCommand {
   return {
     name: 'undo',
-    summary:
-      "Reverse one of the sentinel's actions: restore a reserved concurrency or resume paused triggers",
+    summary: COMMAND_SUMMARIES.undo,
     help: HELP,
     async run(args: readonly string[], io: CliIo): Promise<number> {
       const parsed = readArguments(args);

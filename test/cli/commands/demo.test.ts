@@ -3,6 +3,10 @@ import { main } from '../../../cli/main';
 import type { ScanReport } from '../../../functions/scanner/model';
 import { capturedIo } from '../cli-io';
 
+// Each test runs the whole demo scan (48 functions, nine days of metrics): a second or two alone, several on a loaded
+// 2-core machine running other suites, past jest's 5 s default.
+jest.setTimeout(30_000);
+
 const NOW = Date.parse('2030-01-15T12:00:05.000Z');
 
 describe('lambda-sentinel demo', () => {

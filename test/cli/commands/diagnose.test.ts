@@ -159,12 +159,12 @@ describe('lambda-sentinel diagnose', () => {
     expect(stderr).toBe('lambda-sentinel diagnose: function no-such-function was not found in eu-west-1\n');
   });
 
-  it('exits 2 with its usage when no function is named', async () => {
+  it('exits 2 naming what is missing, with a one-line hint, when no function is named', async () => {
     const { code, stderr } = await diagnose([]);
 
     expect(code).toBe(2);
-    expect(stderr).toMatch(
-      /^lambda-sentinel diagnose: which function\? give its name or ARN\n\nUsage: lambda-sentinel diagnose <function>/,
+    expect(stderr).toBe(
+      "lambda-sentinel diagnose: which function? give its name or ARN\nRun 'lambda-sentinel diagnose --help' for its usage.\n",
     );
   });
 

@@ -194,11 +194,15 @@ describe('lambda-sentinel undo', () => {
     [['a-1', 'a-2', '--table', 't'], 'unexpected argument a-2'],
     [['a-1', '--table'], '--table needs a value'],
     [['a-1', '--dry'], 'unknown option --dry'],
-  ])('usage mistakes (%j) exit 2 with the usage', async (args, message) => {
+  ])('usage mistakes (%j) exit 2 with the cause and a hint, one line each', async (args, message) => {
     const out = capture();
 
     expect(await run(args, out)).toBe(2);
-    expect(out.stderr()).toContain(message);
-    expect(out.stderr()).toContain('Usage: lambda-sentinel undo <action-id>');
+    const [cause, hint, ...rest] = out.stderr().split('\n');
+    expect(cause?.slice(0, `lambda-sentinel undo: ${message}`.length)).toBe(
+      `lambda-sentinel undo: ${message}`,
+    );
+    expect(hint).toMatch(/Run 'lambda-sentinel undo --help' for its usage\.$/);
+    expect(rest).toEqual(['']);
   });
 });
