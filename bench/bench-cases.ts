@@ -48,7 +48,23 @@ export interface CaseResult extends BenchCase {
     readonly metricsRequested: number;
     readonly wallSeconds: number;
   };
+  /**
+   * Trouble cases: seconds from each problem's start to the first alert naming it, by finding kind (the slowest
+   * problem of the kind), the worst over the schedule's phases; null when no alert came within the timeline. See
+   * bench/detection-latency.ts.
+   */
+  readonly detectionLatencySeconds?: Readonly<Record<string, number | null>>;
+  /** Trouble cases: the same, the mean over the schedule's phases. */
+  readonly detectionLatencyMeanSeconds?: Readonly<Record<string, number | null>>;
+  /** Quiet cases: how often a trigger alarm went into ALARM (a metric-focused run) over a quiet day. */
+  readonly quietDayAlarmRuns?: number;
 }
+
+/** What the timelines measured of a case: detection latency (trouble) or spurious alarm runs (quiet). */
+export type CaseTiming = Pick<
+  CaseResult,
+  'detectionLatencySeconds' | 'detectionLatencyMeanSeconds' | 'quietDayAlarmRuns'
+>;
 
 /** The four cases `npm run bench` runs. */
 export const BENCH_CASES: readonly BenchCase[] = [
@@ -147,9 +163,11 @@ export function compareDesigns(
   benchCase: BenchCase,
   sentinel: DesignResult,
   naive: DesignResult,
+  timing: CaseTiming = {},
 ): CaseResult {
   return {
     ...benchCase,
+    ...timing,
     designs: { sentinel, naive },
     ratio: {
       apiCalls: ratio(totalCalls(naive), totalCalls(sentinel)),

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { renderTable } from '../cli/text-table';
+import { DEFAULT_SETTINGS } from '../functions/scanner/settings';
 import { corpusQuality, gradePattern, readCorpus, type CorpusQuality, type PatternGrade } from './corpus';
 import {
   BENCH_CASES,
@@ -14,9 +15,11 @@ import {
   totalCalls,
   type BenchCase,
   type CaseResult,
+  type CaseTiming,
   type Design,
   type DesignResult,
 } from './bench-cases';
+import { caseTiming, latencyGoals, LATENCY_PHASES_SECONDS } from './detection-latency';
 
 /** The targets a quiet 10,000-function account must meet, from DESIGN.md. */
 export const QUIET_TARGETS = {
@@ -63,6 +66,56 @@ function qualityTargets({ quality }: QualityResult): TargetCheck[] {
   ];
 }
 
+const seconds = (value: number | null | undefined) =>
+  value === null || value === undefined ? 'never' : `${value.toLocaleString('en-US')} s`;
+
+/** The detection-latency goals of a trouble case, and no spurious alarm run over a quiet case's day. */
+function timingTargets(result: CaseResult): TargetCheck[] {
+  if (result.quietDayAlarmRuns !== undefined) {
+    return [
+      {
+        target: `${result.name}: no trigger alarm goes into ALARM over a quiet day`,
+        met: result.quietDayAlarmRuns === 0,
+        measured: String(result.quietDayAlarmRuns),
+      },
+    ];
+  }
+  const latency = result.detectionLatencySeconds;
+  if (!latency) return [];
+  return Object.entries(latencyGoals(DEFAULT_SETTINGS)).map(([kind, goal]) => {
+    const measured = latency[kind];
+    return {
+      target: `${result.name}: ${kind} alerted within ${goal} s of its start (worst schedule phase)`,
+      met: measured !== null && measured !== undefined && measured <= goal,
+      measured: seconds(measured),
+    };
+  });
+}
+
+/** The case's timing as lines under its table: detection latency per kind, or the quiet day's alarm runs. */
+export function timingReport(result: CaseResult): string[] {
+  if (result.quietDayAlarmRuns !== undefined) {
+    return [
+      `Trigger alarms over a quiet day: ${result.quietDayAlarmRuns} changes into ALARM (each a metric-focused run)`,
+    ];
+  }
+  const worst = result.detectionLatencySeconds;
+  if (!worst) return [];
+  const goals: Readonly<Record<string, number>> = latencyGoals(DEFAULT_SETTINGS);
+  return [
+    `Detection latency, start of the problem to its first alert (worst and mean over ${LATENCY_PHASES_SECONDS.length} schedule phases)`,
+    renderTable(
+      [{ header: 'KIND' }, { header: 'WORST' }, { header: 'MEAN' }, { header: 'GOAL' }],
+      Object.entries(worst).map(([kind, measured]) => [
+        kind,
+        seconds(measured),
+        seconds(result.detectionLatencyMeanSeconds?.[kind]),
+        goals[kind] !== undefined ? `${goals[kind]} s` : '-',
+      ]),
+    ),
+  ];
+}
+
 /** Checks the results against the quiet-account targets and the "same problems found" rule. */
 export function checkTargets(results: readonly CaseResult[], corpus?: QualityResult): TargetCheck[] {
   const checks: TargetCheck[] = corpus ? qualityTargets(corpus) : [];
@@ -94,6 +147,7 @@ export function checkTargets(results: readonly CaseResult[], corpus?: QualityRes
         measured: same ? `${sentinel.problemsFound.length} each` : 'they differ',
       });
     }
+    checks.push(...timingTargets(result));
     checks.push({
       target: `${result.name}: shared control-plane bucket at most ${QUIET_TARGETS.sharedBucketRps} rps`,
       met: sentinel.peakSharedBucketRps <= QUIET_TARGETS.sharedBucketRps,
@@ -185,10 +239,12 @@ export function benchReport(results: readonly CaseResult[], corpus?: QualityResu
     'lambda-sentinel benchmark: one scheduled run of each design against simulated accounts with the real',
     'Lambda and CloudWatch quotas and simulated latencies (Lambda 20-80 ms, GetMetricData ~110 ms,',
     'GetMetricStatistics 30-60 ms); both at 20 rps GetFunction and 3 rps on the shared control-plane bucket.',
+    'Detection latency: a timeline per schedule phase with the schedule, the trigger alarms (evaluated each whole',
+    "minute on what CloudWatch has) and the pending checks; a minute's datapoints readable 2 minutes after it ends.",
     `Naive: ListFunctions, GetFunction for every function, one GetMetricStatistics per function per metric.`,
     `Cost: $0.01 per 1,000 metrics requested (GetMetricData) or requests (GetMetricStatistics), ${count(RUNS_PER_MONTH)} runs a month.`,
     '',
-    ...results.flatMap((result) => [caseTable(result), '']),
+    ...results.flatMap((result) => [caseTable(result), ...timingReport(result), '']),
     ...(corpus ? [qualityReport(corpus), ''] : []),
     'Targets',
     renderTable(
@@ -198,7 +254,7 @@ export function benchReport(results: readonly CaseResult[], corpus?: QualityResu
   ].join('\n');
 }
 
-function runInChild(benchCase: BenchCase, design: Design): Promise<DesignResult> {
+function runInChild<T>(benchCase: BenchCase, design: Design | 'timing'): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -213,7 +269,7 @@ function runInChild(benchCase: BenchCase, design: Design): Promise<DesignResult>
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`${benchCase.name} (${design}) exited with ${code}`));
-      else resolve(JSON.parse(output) as DesignResult);
+      else resolve(JSON.parse(output) as T);
     });
   });
 }
@@ -228,11 +284,15 @@ export async function runBenchmark(
   for (const benchCase of cases) {
     const measure = async (design: Design) => {
       progress(`running ${benchCase.name} (${design})...\n`);
-      return inProcess ? runDesign(benchCase, design) : runInChild(benchCase, design);
+      return inProcess ? runDesign(benchCase, design) : runInChild<DesignResult>(benchCase, design);
     };
     const sentinel = await measure('sentinel');
     const naive = await measure('naive');
-    results.push(compareDesigns(benchCase, sentinel, naive));
+    progress(`timing ${benchCase.name}...\n`);
+    const timing = inProcess
+      ? await caseTiming(benchCase)
+      : await runInChild<CaseTiming>(benchCase, 'timing');
+    results.push(compareDesigns(benchCase, sentinel, naive, timing));
   }
   return results;
 }
@@ -242,9 +302,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (one >= 0) {
     const [name, design] = (argv[one + 1] ?? '').split(':');
     const benchCase = BENCH_CASES.find((candidate) => candidate.name === name);
-    if (!benchCase || (design !== 'sentinel' && design !== 'naive'))
+    if (!benchCase || (design !== 'sentinel' && design !== 'naive' && design !== 'timing'))
       throw new Error(`no such run: ${argv[one + 1]}`);
-    process.stdout.write(JSON.stringify(await runDesign(benchCase, design)));
+    const measured = design === 'timing' ? await caseTiming(benchCase) : await runDesign(benchCase, design);
+    process.stdout.write(JSON.stringify(measured));
     return 0;
   }
   const unknown = argv.filter((arg) => arg !== '--json' && arg !== '--in-process');

@@ -16,6 +16,7 @@ import {
 } from './account-model';
 import type { SimAccountResources, SimEventRule, SimFileSystem } from './account-resources';
 import { between, seededRandom } from './random';
+import { resolveTime, type TimeRef } from './traffic-shape';
 
 /** A problem a troubled account can be given; each stages one or more functions. */
 export type Problem =
@@ -98,13 +99,20 @@ export interface AccountOptions {
    * @default false
    */
   readonly provisionedFleet?: boolean;
+  /**
+   * When the troubled account's problems begin, as a shape time (`-30m`, `now`, an ISO instant): the surges, loops and
+   * spillover start then and, when it is given, the stuck functions enter Pending then too, so that a timeline can
+   * measure from a known instant (see sim/timeline.ts).
+   * @default '-30m' for the traffic; the stuck functions were changed 14 and 20 minutes before `observedAt`
+   */
+  readonly troubleStart?: TimeRef;
 }
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 /** Share of a quiet account's functions invoked at all. */
 const ACTIVE_SHARE = 0.1;
-/** How long before `observedAt` the troubled account's problems began, as a shape time. */
+/** How long before `observedAt` the troubled account's problems began, as a shape time, unless told otherwise. */
 const TROUBLE_START = '-30m';
 
 const TEAMS = ['billing', 'catalog', 'checkout', 'identity', 'search', 'shipping', 'analytics', 'media'];
@@ -180,7 +188,7 @@ function account(
   const observedAt = options.observedAt ?? Date.parse('2030-01-15T12:00:20.000Z');
   // Large fleets run on raised quotas; the default is 1,000.
   const concurrencyLimit = 1000 * Math.max(1, Math.ceil(functionCount / 1000));
-  const stage = new Stage({ accountId, region, observedAt, concurrencyLimit });
+  const stage = new Stage({ accountId, region, observedAt, concurrencyLimit }, options.troubleStart);
   const unique = [...new Set(problems)];
   const staged = unique.flatMap((problem) => STAGING[problem](stage));
   const random = seededRandom(options.seed ?? 7);
@@ -203,13 +211,26 @@ function account(
 
 /** What staging a problem needs to know, and helpers that keep every staged function alike. */
 class Stage {
+  /** When the problems begin, as a shape time. */
+  readonly troubleStart: TimeRef;
+
   constructor(
     readonly account: Pick<SimAccountModel, 'accountId' | 'region' | 'observedAt' | 'concurrencyLimit'>,
-  ) {}
+    private readonly chosenStart?: TimeRef,
+  ) {
+    this.troubleStart = chosenStart ?? TROUBLE_START;
+  }
 
   /** Epoch milliseconds `minutes` before the account is observed. */
   minutesAgo(minutes: number): number {
     return this.account.observedAt - minutes * MINUTE_MS;
+  }
+
+  /** When a stuck function entered Pending: the chosen trouble start, else `defaultMinutesAgo` before observation. */
+  pendingSince(defaultMinutesAgo: number): number {
+    return this.chosenStart === undefined
+      ? this.minutesAgo(defaultMinutesAgo)
+      : resolveTime(this.chosenStart, this.account.observedAt);
   }
 
   vpc(subnet: string) {
@@ -277,7 +298,7 @@ const STAGING: Readonly<Record<Problem | DiagnoseProblem, (stage: Stage) => SimF
   },
   'stuck-pending-create': (stage) => [
     stage.fn('report-builder', {
-      lastModified: stage.minutesAgo(14),
+      lastModified: stage.pendingSince(14),
       state: 'Pending',
       stateReasonCode: 'Creating',
       stateReason: 'The function is being created.',
@@ -293,7 +314,7 @@ const STAGING: Readonly<Record<Problem | DiagnoseProblem, (stage: Stage) => SimF
   'stuck-pending-update': (stage) => [
     // While an update is in progress the function keeps serving with its old configuration.
     stage.fn('vpc-migrator', {
-      lastModified: stage.minutesAgo(20),
+      lastModified: stage.pendingSince(20),
       lastUpdateStatus: 'InProgress',
       lastUpdateStatusReason: 'The function is being updated.',
       vpc: stage.vpc('subnet-0bb22cc33dd44ee55'),
@@ -361,7 +382,7 @@ const STAGING: Readonly<Record<Problem | DiagnoseProblem, (stage: Stage) => SimF
               {
                 kind: 'burst',
                 perMinute: (hogDemand * 60) / durationSeconds,
-                from: TROUBLE_START,
+                from: stage.troubleStart,
                 until: '+1d',
                 rampMinutes: 2,
               },
@@ -393,7 +414,7 @@ const STAGING: Readonly<Record<Problem | DiagnoseProblem, (stage: Stage) => SimF
       ],
       traffic: {
         profile: {
-          shape: [...businessDay(300), { kind: 'loop', from: TROUBLE_START, perMinute: 320 }],
+          shape: [...businessDay(300), { kind: 'loop', from: stage.troubleStart, perMinute: 320 }],
           durationSeconds: 0.5,
         },
         loopTransport: 'sqs',
@@ -422,7 +443,7 @@ const STAGING: Readonly<Record<Problem | DiagnoseProblem, (stage: Stage) => SimF
             { kind: 'noise', amplitude: 0.1 },
             {
               kind: 'runaway',
-              from: TROUBLE_START,
+              from: stage.troubleStart,
               startPerMinute: 300,
               factorPerMinute: 1.15,
               ceilingPerMinute: 60_000,
@@ -455,7 +476,7 @@ const STAGING: Readonly<Record<Problem | DiagnoseProblem, (stage: Stage) => SimF
         profile: {
           shape: [
             { kind: 'steady', perMinute: 4_200 },
-            { kind: 'burst', perMinute: 4_200, from: TROUBLE_START, until: '+1d', rampMinutes: 1 },
+            { kind: 'burst', perMinute: 4_200, from: stage.troubleStart, until: '+1d', rampMinutes: 1 },
             { kind: 'noise', amplitude: 0.02 },
           ],
           durationSeconds: 0.1,

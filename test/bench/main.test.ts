@@ -38,6 +38,39 @@ describe('the benchmark report', () => {
   });
 });
 
+describe('detection latency and quiet-day alarms in the benchmark report', () => {
+  const TROUBLE: BenchCase = { name: 'trouble-200', functions: 200, trouble: true };
+
+  it('checks each latency goal on the worst phase, and prints worst, mean and goal per kind', () => {
+    const result = compareDesigns(TROUBLE, sentinel, sentinel, {
+      detectionLatencySeconds: { 'concurrency-hog': 186, 'recursive-loop': null, 'stuck-pending': 397 },
+      detectionLatencyMeanSeconds: { 'concurrency-hog': 120, 'recursive-loop': null, 'stuck-pending': 393 },
+    });
+
+    const checks = checkTargets([result]).filter((check) => check.target.includes('alerted within'));
+    const text = benchReport([result]);
+
+    expect(checks.map(({ met, measured }) => ({ met, measured }))).toEqual([
+      { met: false, measured: '186 s' },
+      { met: false, measured: 'never' },
+      { met: true, measured: '397 s' },
+    ]);
+    expect(text).toMatch(/concurrency-hog\s+186 s\s+120 s\s+150 s/);
+    expect(text).toMatch(/recursive-loop\s+never\s+never\s+150 s/);
+    expect(text).toMatch(/stuck-pending\s+397 s\s+393 s\s+420 s/);
+  });
+
+  it('misses the quiet target when a quiet day sends a trigger alarm into ALARM', () => {
+    const spurious = compareDesigns(QUIET, sentinel, naive, { quietDayAlarmRuns: 2 });
+
+    expect(checkTargets([spurious]).find((check) => check.target.includes('quiet day'))).toMatchObject({
+      met: false,
+      measured: '2',
+    });
+    expect(benchReport([spurious])).toContain('Trigger alarms over a quiet day: 2 changes into ALARM');
+  });
+});
+
 describe('the corpus in the benchmark report', () => {
   const corpus = {
     quality: { patterns: 2, falsePositives: 1, falseNegatives: 0, harmfulActions: 1 },

@@ -1,0 +1,130 @@
+import { TAIL_MINUTES } from '../../functions/scanner/collect/invocation-heat';
+import { DELIVERY_DELAY_MINUTES } from '../../functions/scanner/collect/metric-queries';
+import { DEFAULT_SETTINGS } from '../../functions/scanner/settings';
+import { EXPECTED_FINDINGS, HOG_VICTIMS, quietAccount, troubledAccount } from '../../sim/generators';
+import { DEFAULT_DELIVERY_DELAY_MINUTES } from '../../sim/simulated-account';
+import {
+  firstAlert,
+  INVOCATION_DELAY_MS,
+  pendingCheckDelaySeconds,
+  runTimeline,
+  type TimelineResult,
+  type TimelineRun,
+} from '../../sim/timeline';
+
+const MINUTE_MS = 60_000;
+const STARTS_AT = Date.parse('2030-01-15T12:00:00.000Z');
+const FUNCTIONS = 60;
+
+// One timeline, shared: a small account whose hog, runaway loop and stuck function all begin at noon, the schedule's
+// first run five seconds after that, and everything that starts the scanner running as deployed.
+let timeline: TimelineResult;
+const model = troubledAccount(FUNCTIONS, ['concurrency-hog', 'runaway-loop', 'stuck-pending-create'], {
+  observedAt: STARTS_AT,
+  troubleStart: 'now',
+});
+const hog = EXPECTED_FINDINGS['concurrency-hog'];
+const loop = EXPECTED_FINDINGS['runaway-loop'];
+const stuck = EXPECTED_FINDINGS['stuck-pending-create'];
+
+beforeAll(async () => {
+  timeline = await runTimeline({
+    model,
+    settings: DEFAULT_SETTINGS,
+    from: STARTS_AT,
+    until: STARTS_AT + 25 * MINUTE_MS,
+    scheduleOffsetSeconds: 0,
+    stateChanges: [{ functionName: stuck.functionName, at: STARTS_AT }],
+    stopWhen: (published) =>
+      [hog, loop, stuck].every(({ kind, functionName }) => firstAlert(published, kind, functionName)),
+  });
+}, 30_000);
+
+function runThatSent(at: number): TimelineRun | undefined {
+  return timeline.runs.find((run) => run.outcome === 'ran' && run.startedAt <= at && at <= run.endedAt);
+}
+
+describe('a timeline of a small troubled account', () => {
+  it('alerts on the hog from the throttles alarm, about three minutes after the first throttled minute', () => {
+    const firstThrottled = [...Array(10).keys()]
+      .map((index) => STARTS_AT + index * MINUTE_MS)
+      .find((minute) =>
+        HOG_VICTIMS.some((victim) => timeline.account.physics.functionMinute(victim, minute).throttles > 0),
+      );
+    const alert = firstAlert(timeline.published, hog.kind, hog.functionName);
+
+    expect(firstThrottled).toBeDefined();
+    expect(alert).toBeDefined();
+    expect(runThatSent(alert?.at ?? 0)).toMatchObject({
+      trigger: 'alarm',
+      alarm: expect.stringMatching(/throttles$/),
+    });
+    // The minute ends, its datapoints arrive DEFAULT_DELIVERY_DELAY_MINUTES later, the alarm sees them at the next
+    // evaluation and the run starts seconds after; a scheduled run could not see that minute for another minute.
+    const latency = (alert?.at ?? 0) - (firstThrottled ?? 0);
+    expect(latency).toBeGreaterThanOrEqual((1 + DEFAULT_DELIVERY_DELAY_MINUTES) * MINUTE_MS);
+    expect(latency).toBeLessThan(
+      (1 + DEFAULT_DELIVERY_DELAY_MINUTES) * MINUTE_MS + INVOCATION_DELAY_MS + 15_000,
+    );
+    expect(latency).toBeLessThan((1 + DELIVERY_DELAY_MINUTES) * MINUTE_MS);
+  });
+
+  it('alerts on the runaway loop from the schedule, once three hot minutes have been delivered', () => {
+    const alert = firstAlert(timeline.published, loop.kind, loop.functionName);
+    const hotFloor = DEFAULT_SETTINGS.loopMinInvocationsPerMinute;
+    const firstHot = [...Array(20).keys()]
+      .map((index) => STARTS_AT + index * MINUTE_MS)
+      .find(
+        (minute) =>
+          timeline.account.physics.functionMinute(loop.functionName, minute).invocations >= hotFloor,
+      );
+
+    expect(alert).toBeDefined();
+    expect(firstHot).toBeDefined();
+    expect(runThatSent(alert?.at ?? 0)?.trigger).toBe('schedule');
+    // Never before the verdict's rules allow: TAIL_MINUTES hot minutes, read DELIVERY_DELAY_MINUTES back...
+    expect(alert?.at).toBeGreaterThanOrEqual(
+      (firstHot ?? 0) + (TAIL_MINUTES + DELIVERY_DELAY_MINUTES) * MINUTE_MS,
+    );
+    // ...and no later than one schedule period after the first run that could have seen them (and a minute of noise).
+    expect(alert?.at).toBeLessThanOrEqual(
+      (firstHot ?? 0) + (TAIL_MINUTES + DELIVERY_DELAY_MINUTES + 6) * MINUTE_MS,
+    );
+  });
+
+  it('alerts on the stuck function from its pending check, within pendingMinutes and a minute', () => {
+    const alert = firstAlert(timeline.published, stuck.kind, stuck.functionName);
+
+    expect(runThatSent(alert?.at ?? 0)?.trigger).toBe('pending-check');
+    expect((alert?.at ?? Infinity) - STARTS_AT).toBeGreaterThanOrEqual(pendingCheckDelaySeconds(6) * 1000);
+    expect((alert?.at ?? Infinity) - STARTS_AT).toBeLessThanOrEqual(
+      (DEFAULT_SETTINGS.pendingMinutes * 60 + 60) * 1000,
+    );
+  });
+
+  it('alerts on each problem once, whichever path saw it first', () => {
+    for (const { kind, functionName } of [hog, loop, stuck]) {
+      const heading = new RegExp(`\\] ${kind} on ${functionName}\\b`);
+      expect(timeline.published.filter((publish) => heading.test(publish.message))).toHaveLength(1);
+    }
+  });
+});
+
+describe('a quiet account over a day', () => {
+  it('starts no alarm-triggered run and sends no alert through its nightly batch, weekly report and peaks', async () => {
+    // Monday: the weekly report runs at 06:00, the nightly batch at 02:00, the office-hours peak at 14:00.
+    const endsAt = Date.parse('2030-01-15T00:00:00.000Z');
+    const quiet = quietAccount(100, { observedAt: endsAt });
+
+    const day = await runTimeline({
+      model: quiet,
+      settings: DEFAULT_SETTINGS,
+      from: endsAt - 24 * 60 * MINUTE_MS,
+      until: endsAt,
+    });
+
+    expect(day.alarmChanges).toEqual([]);
+    expect(day.runs).toEqual([]);
+    expect(day.published).toEqual([]);
+  }, 30_000);
+});
