@@ -17,3 +17,8 @@ afterEach(() => {
 // bundling (the asset is staged as a placeholder); the template is the same. The test that checks the bundle
 // itself builds its App with the stacks to bundle named.
 process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:bundling-stacks': [] });
+
+// CDK validates every synthesized template against CloudFormation's schemas (seconds of WebAssembly per synth, two
+// thirds of a stack test's time). test/lib/template-validation.test.ts runs that validation, as errors, on every stack
+// the app can synthesize; the other tests leave it off.
+process.env.CDK_VALIDATION = 'false';
