@@ -110,6 +110,29 @@ describe('a timeline of a small troubled account', () => {
   });
 });
 
+describe('a small account whose provisioned alias starts spilling over', () => {
+  it('alerts from the spillover alarm’s run, before the next scheduled run', async () => {
+    const spill = EXPECTED_FINDINGS['pc-spillover'];
+    const spilling = await runTimeline({
+      model: troubledAccount(FUNCTIONS, ['pc-spillover'], { observedAt: STARTS_AT, troubleStart: 'now' }),
+      settings: DEFAULT_SETTINGS,
+      from: STARTS_AT,
+      until: STARTS_AT + 15 * MINUTE_MS,
+      scheduleOffsetSeconds: 0,
+      stopWhen: (published) => firstAlert(published, spill.kind, spill.functionName) !== undefined,
+    });
+    const alert = firstAlert(spilling.published, spill.kind, spill.functionName);
+
+    expect(alert).toBeDefined();
+    const sender = spilling.runs.find(
+      (run) => run.outcome === 'ran' && run.startedAt <= (alert?.at ?? 0) && (alert?.at ?? 0) <= run.endedAt,
+    );
+    expect(sender).toMatchObject({ trigger: 'alarm', alarm: expect.stringMatching(/spillover$/) });
+    // The schedule's second run comes five minutes after the first; the alarm's run alerts before it.
+    expect((alert?.at ?? Infinity) - STARTS_AT).toBeLessThan(5 * MINUTE_MS);
+  }, 30_000);
+});
+
 describe('a quiet account over a day', () => {
   it('starts no alarm-triggered run and sends no alert through its nightly batch, weekly report and peaks', async () => {
     // Monday: the weekly report runs at 06:00, the nightly batch at 02:00, the office-hours peak at 14:00.

@@ -67,7 +67,8 @@ export interface CollectMetricsInput extends CollectorInput {
    */
   readonly provisionedRechecks?: readonly string[];
   /**
-   * Epoch milliseconds (a whole minute) the window ends at, for a run one of the trigger alarms started.
+   * Epoch milliseconds (a whole minute) the window ends at, for a run one of the trigger alarms started; such a run
+   * always probes for spillover.
    * @default - DELIVERY_DELAY_MINUTES before `now`
    */
   readonly windowEnd?: number;
@@ -333,11 +334,12 @@ export async function collectMetrics(input: CollectMetricsInput): Promise<Collec
   const known = new Set(functions.map((fn) => fn.functionName));
   const inInventory = (functionName: string) => known.size === 0 || known.has(functionName);
 
-  const region = await readRegion(
-    collector,
-    window,
-    probesSpillover(window, input.spilloverProbedThrough, schedulePeriodMinutes(settings.schedule)),
-  );
+  // A trigger alarm's run always probes: the spillover alarm may be why it runs, and the skipping rule is about the
+  // schedule's runs, which this one is not.
+  const probe =
+    input.windowEnd !== undefined ||
+    probesSpillover(window, input.spilloverProbedThrough, schedulePeriodMinutes(settings.schedule));
+  const region = await readRegion(collector, window, probe);
   const [hogs, provisioned, runaways, capHolds] = await Promise.all([
     drillConcurrency(collector, region.account, window, inInventory),
     // The provisioned concurrency drill-down reuses the configs and aliases the spillover one read.

@@ -219,6 +219,27 @@ describe('collectMetrics', () => {
     expect(spilloverProbedThrough('2026-11-26T14:22:00.000Z', metrics)).toBe('2026-11-26T14:22:00.000Z');
   });
 
+  it('probes for spillover in a run a trigger alarm started, even where a scheduled run would skip it', async () => {
+    const spilling = windowSeries(
+      'ProvisionedConcurrencySpilloverInvocations',
+      { FunctionName: 'checkout', Resource: 'checkout:live' },
+      20,
+    );
+    const fake = givenAccount([...regionSeries(), spilling]);
+    // The same record as above, which lets a scheduled run at 14:30:20 skip; the spillover alarm saw 14:28.
+    const { result } = run({
+      spilloverProbedThrough: '2026-11-26T14:22:00.000Z',
+      windowEnd: Date.parse('2026-11-26T14:29:00.000Z'),
+    });
+    const { metrics } = await result;
+
+    expect(expressions(fake).some((expression) => expression.includes('Spillover'))).toBe(true);
+    expect(metrics.coverage.spilloverProbe).toBe(true);
+    expect(metrics.qualifiers.map(({ functionName, qualifier }) => `${functionName}:${qualifier}`)).toEqual([
+      'checkout:live',
+    ]);
+  });
+
   it.each([
     ['nothing recorded (a first run)', '14:02', undefined, 5, true],
     ['probes that reach past the next window’s latest start', '14:02', '14:12', 5, false],
