@@ -14,6 +14,7 @@ import type { FindingKind, ScanError, ScanReport } from '../model';
 import { runScan, type ScanDependencies, type ScanTarget } from '../run-scan';
 import type { SentinelSettings } from '../settings';
 import { focusedWindowEnd, parseAlarmTrigger, wholeMinute, type AlarmTrigger } from './alarm-trigger';
+import { isRecord, parseMessageBody } from './state-change-event';
 
 /** How long after a run that found nothing its follow-up starts: one more minute of data has arrived by then. */
 export const FOLLOW_UP_DELAY_SECONDS = 60;
@@ -83,15 +84,9 @@ export function followUpBody(request: FollowUpRequest): string {
  * `windowLagMinutes` reads as DELIVERY_DELAY_MINUTES, a scheduled run's window.
  */
 export function parseFollowUp(body: string): FollowUpRequest | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const request = (parsed as { sentinelFollowUp?: unknown } | null)?.sentinelFollowUp as
-    { alarmName?: unknown; attempt?: unknown; windowLagMinutes?: unknown } | null | undefined;
-  if (typeof request !== 'object' || request === null) return undefined;
+  const parsed = parseMessageBody(body);
+  const request = isRecord(parsed) ? parsed.sentinelFollowUp : undefined;
+  if (!isRecord(request)) return undefined;
   const { alarmName, attempt } = request;
   const windowLagMinutes = request.windowLagMinutes ?? DELIVERY_DELAY_MINUTES;
   const within = (value: unknown, low: number, high: number): value is number =>

@@ -6,6 +6,7 @@ import {
   MAX_FOLLOW_UPS,
   followUpBody,
   parseFollowUp,
+  type FollowUpStop,
 } from '../../../../functions/scanner/events/alarm-follow-up';
 import { handleQueueBatch, type QueueBatchOutcome } from '../../../../functions/scanner/events/queue-batch';
 import { DEFAULT_SETTINGS } from '../../../../functions/scanner/settings';
@@ -72,6 +73,13 @@ function sentFollowUps() {
   }));
 }
 
+/** The run logged that the throttles alarm's chain ends with it, and why. */
+function expectChainStopped(logs: Delivered['logs'], reason: FollowUpStop) {
+  expect(logs).toContainEqual(
+    expect.objectContaining({ phase: 'follow-up', alarm: THROTTLES, stopped: reason }),
+  );
+}
+
 describe('handleQueueBatch with alarm follow-ups (simulated account)', () => {
   beforeEach(() => {
     sqsMock.reset();
@@ -91,9 +99,7 @@ describe('handleQueueBatch with alarm follow-ups (simulated account)', () => {
     expect(account.usage.apiCalls.ListFunctions ?? 0).toBe(0);
     expect(account.usage.apiCalls.GetMetricData).toBeGreaterThan(0);
     expect(sentFollowUps()).toEqual([]);
-    expect(logs).toContainEqual(
-      expect.objectContaining({ phase: 'follow-up', alarm: THROTTLES, stopped: 'metric-finding-raised' }),
-    );
+    expectChainStopped(logs, 'metric-finding-raised');
   }, 20_000);
 
   it('asks for the next follow-up a minute later when the run finds nothing yet', async () => {
@@ -116,9 +122,7 @@ describe('handleQueueBatch with alarm follow-ups (simulated account)', () => {
 
     expect(account.usage.apiCalls.GetMetricData).toBeGreaterThan(0);
     expect(sentFollowUps()).toEqual([]);
-    expect(logs).toContainEqual(
-      expect.objectContaining({ phase: 'follow-up', alarm: THROTTLES, stopped: 'attempts-used-up' }),
-    );
+    expectChainStopped(logs, 'attempts-used-up');
   }, 20_000);
 
   it('drops a malformed follow-up without a run and without giving it back', async () => {
