@@ -1,7 +1,7 @@
 /**
  * How long after a problem starts the sentinel's first alert naming it goes out, measured on a timeline
  * (sim/timeline.ts): a troubled account whose problems all begin at one whole minute, the schedule, the trigger
- * alarms and the pending checks running as deployed, one shared state store.
+ * alarms with their follow-ups and the pending checks running as deployed, one shared state store.
  *
  * A problem starts at: its first throttled minute (a hog: the first minute a victim is throttled), its first
  * runaway minute (a loop: the minute its runaway traffic begins; for a loop AWS cuts, the first minute with dropped

@@ -130,7 +130,10 @@ export class LambdaSentinel extends Construct {
   readonly schedule: events.Rule;
   /** EventBridge rule forwarding Lambda's function state-change events to `pendingCheckQueue`. */
   readonly stateChangeRule: events.Rule;
-  /** Delay queue holding each state-change event until `pendingMinutes` later, when the scanner checks it. */
+  /**
+   * Delay queue holding each state-change event until `pendingMinutes` later, when the scanner checks it; it also
+   * carries the follow-ups of a trigger alarm's run.
+   */
   readonly pendingCheckQueue: sqs.Queue;
   /** Region-level alarms whose change into ALARM starts a metric-focused scan at once (see AlarmTriggers). */
   readonly triggerAlarms: readonly cloudwatch.Alarm[];

@@ -22,7 +22,8 @@ export interface PendingChecksProps {
 
 // Lambda's advice for SQS event sources: enough receives that a throttled batch does not go straight to the DLQ.
 const MAX_RECEIVE_COUNT = 5;
-// What Lambda's poller needs (the actions of AWSLambdaSQSQueueExecutionRole), and SendMessage for the re-delay.
+// What Lambda's poller needs (the actions of AWSLambdaSQSQueueExecutionRole), and SendMessage for the re-delay and for
+// the follow-ups of an alarm's run (each sent with its own DelaySeconds, which overrides the queue's delivery delay).
 const CHECK_QUEUE_ACTIONS = [
   'sqs:ReceiveMessage',
   'sqs:DeleteMessage',

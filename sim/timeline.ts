@@ -2,10 +2,12 @@
  * A stretch of virtual time in a simulated account with every path that can start the scanner, as deployed:
  * - the schedule (`rate(scheduleMinutes)`): a scheduled `runScan`;
  * - the trigger alarms (lib/alarm-triggers.ts), evaluated every minute by `TriggerAlarmEvaluator`: a change into
- *   ALARM becomes a "CloudWatch Alarm State Change" event, parsed by the scanner's own `parseAlarmTrigger`, and a
- *   metric-focused `runScan`;
+ *   ALARM becomes a "CloudWatch Alarm State Change" event, read by the scanner's own `alarmRun`, and a
+ *   metric-focused run (`runAlarmScan`), which may send follow-ups to the queue;
  * - Lambda's state-change events (lib/pending-checks.ts): each waits in the delay queue for `pendingMinutes`
- *   plus DUE_MARGIN_SECONDS, then `checkPendingRecords` runs a focused check.
+ *   plus DUE_MARGIN_SECONDS, then `handleQueueBatch` runs a focused check;
+ * - the scanner's own messages to that queue (alarm follow-ups, re-delayed checks): each waits its DelaySeconds,
+ *   then `handleQueueBatch` handles it as the handler does.
  * Every invocation takes the run lease as the handler does and shares one state store, so a finding is alerted
  * once, by whichever path sees it first. Each SNS Publish is recorded with its virtual time.
  *
@@ -14,11 +16,11 @@
  * start. A run that cannot get the lease is retried as Lambda retries a failed asynchronous invocation (after one
  * minute, then two), and a pending check as SQS redelivers it (after the queue's visibility timeout).
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient, type SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { RequestBudget } from '../functions/scanner/aws/request-budget';
-import type { AlarmTrigger } from '../functions/scanner/events/alarm-trigger';
-import { parseAlarmTrigger } from '../functions/scanner/events/alarm-trigger';
-import { checkPendingRecords } from '../functions/scanner/events/pending-checks';
+import { alarmRun, parseFollowUp, runAlarmScan } from '../functions/scanner/events/alarm-follow-up';
+import type { QueueMessage } from '../functions/scanner/events/pending-checks';
+import { handleQueueBatch } from '../functions/scanner/events/queue-batch';
 import { DUE_MARGIN_SECONDS, MAX_DELAY_SECONDS } from '../functions/scanner/events/state-change-event';
 import type { FindingKind } from '../functions/scanner/model';
 import { runScan, type ScanDependencies, type ScanTarget } from '../functions/scanner/run-scan';
@@ -99,14 +101,14 @@ export interface TimelinePublish {
 }
 
 /** What started an invocation. */
-export type TimelineTrigger = 'schedule' | 'alarm' | 'pending-check';
+export type TimelineTrigger = 'schedule' | 'alarm' | 'follow-up' | 'pending-check';
 
 /** One invocation of the scanner. */
 export interface TimelineRun {
   readonly trigger: TimelineTrigger;
   readonly startedAt: number;
   readonly endedAt: number;
-  /** The alarm whose change started it. */
+  /** The alarm whose change started it (for a follow-up, the alarm whose chain it continues). */
   readonly alarm?: string;
   /** Whether it ran, or found the lease taken (and was retried). */
   readonly outcome: 'ran' | 'lease-taken';
@@ -274,42 +276,63 @@ export async function runTimeline(options: TimelineOptions): Promise<TimelineRes
     );
   };
 
+  // The pending-checks queue: what the scanner sends it comes back, one message a batch, after its DelaySeconds.
+  const queue = new SQSClient({ region: model.region });
+  const queueUrl = `https://sqs.${model.region}.amazonaws.com/${model.accountId}/LambdaSentinel-PendingChecks`;
+  let sent = 0;
+  queue.middlewareStack.add(
+    () => async (args) => {
+      const input = args.input as SendMessageCommandInput;
+      sent += 1;
+      const message = { messageId: `sent-${sent}`, body: input.MessageBody ?? '' };
+      at(clock.now() + (input.DelaySeconds ?? 0) * 1000 + INVOCATION_DELAY_MS, () => delivered(message));
+      return { output: { $metadata: {}, MessageId: message.messageId } as never, response: {} };
+    },
+    { step: 'initialize', name: 'timelineQueue', priority: 'high' },
+  );
+
   const scheduled = () => invoke('schedule', (deps) => runScan(settings, target, deps));
 
-  const alarmRun = (alarmName: string, event: Record<string, unknown>) =>
+  const alarmStarted = (alarmName: string, event: Record<string, unknown>) =>
     invoke(
       'alarm',
-      (deps) => {
-        // Parsed at the handler's start, as index.ts does, from the event CloudWatch sent.
-        const trigger: AlarmTrigger | undefined = parseAlarmTrigger(event, clock.now());
-        return runScan(settings, target, deps, trigger ? { alarm: trigger } : {});
+      async (deps) => {
+        // Read at the handler's start, as index.ts does, from the event CloudWatch sent.
+        const run = alarmRun(event, clock.now());
+        return run ? runAlarmScan(run, settings, target, { ...deps, sqs: queue, queueUrl }) : undefined;
       },
       alarmName,
     );
 
-  const pendingCheck = (change: StateChangeAt): Promise<void> => {
+  /** One message handed to the scanner as a batch, and handed again after the visibility timeout if it failed. */
+  const delivered = (message: QueueMessage): Promise<void> => {
     const startedAt = clock.now();
     const deps = dependencies();
-    const record = {
-      messageId: `message-${change.functionName}-${change.at}`,
-      body: JSON.stringify(stateChangeEvent(model, change)),
-    };
-    return checkPendingRecords([record], settings, target, {
+    const followUp = parseFollowUp(message.body);
+    return handleQueueBatch([message], settings, target, {
       ...deps,
-      sqs: new SQSClient({ region: model.region }),
+      sqs: queue,
+      queueUrl,
       lease: store,
       leaseRequest: leaseRequest(),
     }).then((outcome) => {
       const taken = outcome.batchItemFailures.length > 0;
       runs.push({
-        trigger: 'pending-check',
+        trigger: followUp ? 'follow-up' : 'pending-check',
         startedAt,
         endedAt: clock.now(),
         outcome: taken ? 'lease-taken' : 'ran',
+        ...(followUp ? { alarm: followUp.alarmName } : {}),
       });
-      if (taken) at(clock.now() + CHECK_VISIBILITY_TIMEOUT_MS, () => pendingCheck(change));
+      if (taken) at(clock.now() + CHECK_VISIBILITY_TIMEOUT_MS, () => delivered(message));
     });
   };
+
+  const pendingCheck = (change: StateChangeAt): Promise<void> =>
+    delivered({
+      messageId: `message-${change.functionName}-${change.at}`,
+      body: JSON.stringify(stateChangeEvent(model, change)),
+    });
 
   const drive = async () => {
     if (options.scheduleOffsetSeconds !== undefined) {
@@ -332,7 +355,7 @@ export async function runTimeline(options: TimelineOptions): Promise<TimelineRes
           alarmChanges.push(change);
           const alarmName = `${prefix}-${change.alarm}`;
           const event = alarmStateChangeEvent(model, alarmName, change);
-          at(clock.now() + INVOCATION_DELAY_MS, () => alarmRun(alarmName, event));
+          at(clock.now() + INVOCATION_DELAY_MS, () => alarmStarted(alarmName, event));
         }
       }
     }

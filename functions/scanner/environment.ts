@@ -6,7 +6,10 @@ export interface ScannerEnvironment {
   readonly topicArn: string;
   readonly tableName: string;
   readonly region: string;
-  /** The pending-checks queue, where a state-change event not yet due is sent back with a delay; absent when unset. */
+  /**
+   * The pending-checks queue, where a state-change event not yet due is sent back with a delay and an alarm's run
+   * sends its follow-ups; absent when unset (then neither is sent).
+   */
   readonly pendingCheckQueueUrl?: string;
 }
 

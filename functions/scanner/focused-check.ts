@@ -63,7 +63,11 @@ export async function runFocusedCheck(
   errors.push(...detected.errors);
   log({ phase: 'detect', findings: detected.findings, errors: detected.errors });
 
-  const { errors: deliveryErrors, ...alerted } = await notifyAndPersist(settings, target, deps, {
+  const {
+    errors: deliveryErrors,
+    newFindingKinds,
+    ...alerted
+  } = await notifyAndPersist(settings, target, deps, {
     snapshot,
     findings: detected.findings,
     previous,
@@ -90,6 +94,7 @@ export async function runFocusedCheck(
       eventsPut: redelivered.put + alerted.eventsPut,
       durationMs: clock.now() - startedAt,
     },
+    ...(newFindingKinds.length > 0 ? { newFindingKinds } : {}),
   };
   log({ phase: 'report', errors: report.errors, stats: report.stats });
   return report;

@@ -8,8 +8,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { RequestBudget } from './aws/request-budget';
 import { readEnvironment, type ScannerEnvironment } from './environment';
-import { isAlarmStateChange, parseAlarmTrigger } from './events/alarm-trigger';
-import { checkPendingRecords, isSqsEvent } from './events/pending-checks';
+import { alarmRun, runAlarmScan } from './events/alarm-follow-up';
+import { isAlarmStateChange } from './events/alarm-trigger';
+import { isSqsEvent } from './events/pending-checks';
+import { handleQueueBatch } from './events/queue-batch';
 import { NOTHING_DONE, systemClock, type ScanReport } from './model';
 import type { RunKind } from './observe/emf';
 import { logPhase, scannerLogger } from './observe/log-phase';
@@ -38,9 +40,10 @@ let environment: ScannerEnvironment | undefined;
 
 /**
  * Entry point for every trigger: a batch from the pending-checks queue runs a focused check of the functions
- * whose state-change events came due (returning SQS's partial batch response); a trigger alarm going into ALARM
- * runs a metric-focused scan at once; anything else is the schedule and runs one scan of this account and region.
- * Every run's metrics are published through Powertools Metrics (an alarm's run counts as a scan).
+ * whose state-change events came due and a metric-focused run for the alarm follow-ups due (returning SQS's partial
+ * batch response); a trigger alarm going into ALARM runs a metric-focused scan at once, which asks for follow-ups
+ * while it finds nothing new; anything else is the schedule and runs one scan of this account and region.
+ * Every run's metrics are published through Powertools Metrics (an alarm's run and a follow-up count as a scan).
  */
 export async function handler(event: unknown, context: Context): Promise<ScanReport | SQSBatchResponse> {
   logger.addContext(context);
@@ -79,26 +82,30 @@ export async function handler(event: unknown, context: Context): Promise<ScanRep
   const emit = (report: ScanReport, kind: RunKind) =>
     publishRunMetrics(metrics, { report, kind, sentinel: context.functionName });
 
+  const queue = pendingCheckQueueUrl !== undefined ? { queueUrl: pendingCheckQueueUrl } : {};
+
   if (isSqsEvent(event)) {
-    const outcome = await checkPendingRecords(event.Records, settings, target, {
+    const outcome = await handleQueueBatch(event.Records, settings, target, {
       ...deps,
       sqs,
       lease: stateStore,
       leaseRequest,
-      ...(pendingCheckQueueUrl !== undefined ? { queueUrl: pendingCheckQueueUrl } : {}),
+      ...queue,
     });
-    emit(outcome.report, 'check');
-    return { batchItemFailures: outcome.batchItemFailures };
+    emit(outcome.report, outcome.kind);
+    return { batchItemFailures: [...outcome.batchItemFailures] };
   }
 
-  const alarm = parseAlarmTrigger(event, clock.now());
+  const alarm = alarmRun(event, clock.now());
   if (isAlarmStateChange(event) && !alarm) {
     // The rule forwards ALARM only; an alarm's return to OK (or a hand-made event) asks for no run.
     deps.log({ phase: 'trigger', ignored: 'an alarm state change other than ALARM' });
     return { findings: [], actions: [], errors: [], stats: NOTHING_DONE };
   }
-  const report = await withLease(stateStore, { ...leaseRequest, clock, log: deps.log }, () =>
-    runScan(settings, target, deps, alarm ? { alarm } : {}),
+  const report = await withLease(stateStore, { ...leaseRequest, clock, log: deps.log }, async () =>
+    alarm
+      ? (await runAlarmScan(alarm, settings, target, { ...deps, sqs, ...queue })).report
+      : runScan(settings, target, deps),
   );
   emit(report, 'scan');
   return report;

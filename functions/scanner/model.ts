@@ -472,6 +472,11 @@ export interface ScanReport {
   readonly actions: readonly Action[];
   readonly errors: readonly ScanError[];
   readonly stats: ScanStats;
+  /**
+   * The kinds of the findings this run alerted on for the first time (not open before it), each once, sorted.
+   * @default - none (a run that alerted on nothing new)
+   */
+  readonly newFindingKinds?: readonly FindingKind[];
 }
 
 /**

@@ -1,5 +1,13 @@
 import { isUnsettled, unsettledSighting } from './collect/inventory';
-import type { AccountSnapshot, Action, Finding, ScanError, ScanStats, UnsettledSighting } from './model';
+import type {
+  AccountSnapshot,
+  Action,
+  Finding,
+  FindingKind,
+  ScanError,
+  ScanStats,
+  UnsettledSighting,
+} from './model';
 import { planAlert } from './notify/plan-alert';
 import { publishAlert } from './notify/publish-alert';
 import { putSentinelEvents } from './notify/publish-events';
@@ -56,6 +64,8 @@ export type AlertStats = Pick<
   'newFindings' | 'reminders' | 'resolved' | 'alertSent' | 'eventsPut'
 > & {
   readonly errors: readonly ScanError[];
+  /** The kinds of the new findings, each once, sorted (ScanReport.newFindingKinds). */
+  readonly newFindingKinds: readonly FindingKind[];
 };
 
 /**
@@ -138,6 +148,7 @@ export async function notifyAndPersist(
     alertSent: alert !== undefined,
     eventsPut: delivered.put,
     errors: delivered.errors,
+    newFindingKinds: [...new Set(plan.newFindings.map((finding) => finding.kind))].sort(),
   };
 }
 

@@ -202,7 +202,11 @@ export async function runScan(
   });
   errors.push(...acted.errors);
 
-  const { errors: deliveryErrors, ...alerted } = await notifyAndPersist(settings, target, deps, {
+  const {
+    errors: deliveryErrors,
+    newFindingKinds,
+    ...alerted
+  } = await notifyAndPersist(settings, target, deps, {
     snapshot,
     findings,
     previous,
@@ -230,6 +234,7 @@ export async function runScan(
       eventsPut: redelivered.put + alerted.eventsPut,
       durationMs: clock.now() - startedAt,
     },
+    ...(newFindingKinds.length > 0 ? { newFindingKinds } : {}),
   };
   log({ phase: 'report', errors: report.errors, stats: report.stats });
   return report;

@@ -97,13 +97,13 @@ describe('pending checks in the stack', () => {
     });
   });
 
-  it('tells the scanner the queue URL, for re-delaying a check that arrived early', () => {
+  it('tells the scanner the queue URL, for re-delaying a check that arrived early and for alarm follow-ups', () => {
     expect(scanner(template).Properties.Environment).toMatchObject({
       Variables: { PENDING_CHECK_QUEUE_URL: { Ref: queue } },
     });
   });
 
-  it('lets the scanner receive, delete and re-send messages on this queue only', () => {
+  it('lets the scanner receive, delete, re-send and follow up (SendMessage) on this queue only', () => {
     const onQueue = (statement: Statement) =>
       JSON.stringify(statement.Resource) === JSON.stringify(arnOf(queue));
     const queueStatements = statementsGranting(template, 'sqs:ReceiveMessage');

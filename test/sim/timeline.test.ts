@@ -1,4 +1,5 @@
 import { TAIL_MINUTES } from '../../functions/scanner/collect/invocation-heat';
+import { MAX_FOLLOW_UPS } from '../../functions/scanner/events/alarm-follow-up';
 import { DELIVERY_DELAY_MINUTES } from '../../functions/scanner/collect/metric-queries';
 import { DEFAULT_SETTINGS } from '../../functions/scanner/settings';
 import { EXPECTED_FINDINGS, HOG_VICTIMS, quietAccount, troubledAccount } from '../../sim/generators';
@@ -131,6 +132,77 @@ describe('a small account whose provisioned alias starts spilling over', () => {
     // The schedule's second run comes five minutes after the first; the alarm's run alerts before it.
     expect((alert?.at ?? Infinity) - STARTS_AT).toBeLessThan(5 * MINUTE_MS);
   }, 30_000);
+});
+
+describe('an account with the concurrency of 10,000 functions, where the alarm fires before the hog is judgeable', () => {
+  // The hog of a 10,000-function account (limit 10,000) with its victims and 50 others: its burst scaling throttles it
+  // minutes before the pool is drained, so the alarm's own run finds no victims. The schedule's runs (at 4 and 9
+  // minutes) see the victims' minutes too late.
+  const hogOnly = troubledAccount(10_000, ['concurrency-hog'], {
+    observedAt: STARTS_AT,
+    troubleStart: 'now',
+  });
+  const kept = new Set([hog.functionName, ...HOG_VICTIMS]);
+  const tenThousandLike = {
+    ...hogOnly,
+    functions: [
+      ...hogOnly.functions.filter((fn) => kept.has(fn.name)),
+      ...hogOnly.functions.filter((fn) => !kept.has(fn.name)).slice(0, 50),
+    ],
+  };
+  let followed: TimelineResult;
+
+  beforeAll(async () => {
+    followed = await runTimeline({
+      model: tenThousandLike,
+      settings: DEFAULT_SETTINGS,
+      from: STARTS_AT,
+      until: STARTS_AT + 12 * MINUTE_MS,
+      scheduleOffsetSeconds: 240,
+    });
+  }, 30_000);
+
+  it('alerts on the hog from a follow-up of the alarm, before the next scheduled run', () => {
+    const alert = firstAlert(followed.published, hog.kind, hog.functionName);
+    const sender = followed.runs.find(
+      (run) => run.outcome === 'ran' && run.startedAt <= (alert?.at ?? 0) && (alert?.at ?? 0) <= run.endedAt,
+    );
+    const firstAlarmRun = followed.runs.find((run) => run.trigger === 'alarm');
+    const scheduledAfterAlarm = followed.runs.filter(
+      (run) => run.trigger === 'schedule' && run.startedAt > (firstAlarmRun?.startedAt ?? Infinity),
+    );
+
+    expect(alert).toBeDefined();
+    expect(sender).toMatchObject({ trigger: 'follow-up', alarm: expect.stringMatching(/-trigger-/) });
+    expect(firstAlarmRun?.startedAt).toBeLessThan(alert?.at ?? 0);
+    // The schedule ran in between without the verdict, and its next run comes minutes after the alert.
+    expect(scheduledAfterAlarm.map((run) => run.startedAt)).toEqual([
+      STARTS_AT + 245_000,
+      STARTS_AT + 545_000,
+    ]);
+    expect(alert?.at).toBeGreaterThan(STARTS_AT + 245_000);
+    expect(alert?.at).toBeLessThan(STARTS_AT + 545_000);
+    expect(
+      followed.published.filter((publish) =>
+        publish.message.includes(`concurrency-hog on ${hog.functionName}`),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('stops each chain at its hog finding or after its last follow-up', () => {
+    const alert = firstAlert(followed.published, hog.kind, hog.functionName);
+    const followUps = (alarm: RegExp) =>
+      followed.runs.filter((run) => run.trigger === 'follow-up' && alarm.test(run.alarm ?? ''));
+
+    // The chain that raised the hog asks for nothing more; the other, which raised nothing new, runs out.
+    const raising = followUps(/throttles$/);
+    expect(raising.length).toBeGreaterThan(0);
+    expect(raising.every((run) => run.startedAt <= (alert?.at ?? 0))).toBe(true);
+    expect(followUps(/invocation-surge$/)).toHaveLength(MAX_FOLLOW_UPS);
+    expect(
+      followed.runs.filter((run) => run.trigger === 'follow-up' && run.outcome === 'lease-taken'),
+    ).toEqual([]);
+  });
 });
 
 describe('a quiet account over a day', () => {

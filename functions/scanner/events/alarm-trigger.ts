@@ -52,15 +52,26 @@ export function parseAlarmTrigger(event: unknown, now: number): AlarmTrigger | u
   const { detail, time } = event as AlarmEvent;
   if (detail?.state?.value !== 'ALARM') return undefined;
   const alarmName = typeof detail.alarmName === 'string' ? detail.alarmName : 'unnamed alarm';
-  const latest = Math.floor(now / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
-  const earliest = Math.floor(now / MINUTE_MS) * MINUTE_MS - DELIVERY_DELAY_MINUTES * MINUTE_MS;
   const evaluated = newestEvaluatedMinute(detail.state.reasonData);
   const changedAt = epoch(detail.state.timestamp) ?? epoch(time) ?? now;
-  const proposed =
-    evaluated !== undefined
-      ? evaluated + MINUTE_MS
-      : Math.floor(changedAt / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
-  return { alarmName, windowEnd: Math.min(latest, Math.max(earliest, proposed)) };
+  const proposed = evaluated !== undefined ? evaluated + MINUTE_MS : wholeMinute(changedAt) - MINUTE_MS;
+  return { alarmName, windowEnd: focusedWindowEnd(proposed, now) };
+}
+
+/** The start of the minute `epochMs` falls in. */
+export function wholeMinute(epochMs: number): number {
+  return Math.floor(epochMs / MINUTE_MS) * MINUTE_MS;
+}
+
+/**
+ * Where a metric-focused run at `now` ends its window, given the end it proposes: on a whole minute, at least one
+ * minute before `now` (that minute is not over) and never before a scheduled run's window would end
+ * (DELIVERY_DELAY_MINUTES back), so a wrong or stale proposal cannot look at the future or at older data.
+ */
+export function focusedWindowEnd(proposed: number, now: number): number {
+  const latest = wholeMinute(now) - MINUTE_MS;
+  const earliest = wholeMinute(now) - DELIVERY_DELAY_MINUTES * MINUTE_MS;
+  return Math.min(latest, Math.max(earliest, wholeMinute(proposed)));
 }
 
 /** The start of the newest datapoint an alarm evaluated, floored to the minute; undefined when not given. */
@@ -77,7 +88,7 @@ function newestEvaluatedMinute(reasonData: unknown): number | undefined {
   const times = points
     .map((point) => epoch((point as { timestamp?: unknown } | null)?.timestamp))
     .filter((at): at is number => at !== undefined);
-  return times.length === 0 ? undefined : Math.floor(Math.max(...times) / MINUTE_MS) * MINUTE_MS;
+  return times.length === 0 ? undefined : wholeMinute(Math.max(...times));
 }
 
 function epoch(value: unknown): number | undefined {

@@ -29,7 +29,8 @@ export interface PendingCheckOutcome {
   readonly report: ScanReport;
 }
 
-type Message = Pick<SQSRecord, 'messageId' | 'body'>;
+/** One message of a batch, as far as the scanner reads it. */
+export type QueueMessage = Pick<SQSRecord, 'messageId' | 'body'>;
 
 /** Whether an invocation came from an SQS event source mapping (the pending-checks queue), not the schedule. */
 export function isSqsEvent(event: unknown): event is SQSEvent {
@@ -42,12 +43,12 @@ export function isSqsEvent(event: unknown): event is SQSEvent {
 }
 
 interface DueNow {
-  readonly message: Message;
+  readonly message: QueueMessage;
   readonly notice: StateChangeNotice;
 }
 
 interface DueLater {
-  readonly message: Message;
+  readonly message: QueueMessage;
   readonly due: number;
 }
 
@@ -59,7 +60,7 @@ interface DueLater {
  * could not save or publish throws, so that the whole batch comes back and Lambda counts the error.
  */
 export async function checkPendingRecords(
-  records: readonly Message[],
+  records: readonly QueueMessage[],
   settings: SentinelSettings,
   target: ScanTarget,
   deps: PendingCheckDependencies,
@@ -88,26 +89,23 @@ export async function checkPendingRecords(
     dropped,
   });
 
-  const failures: SQSBatchItemFailure[] = [];
-  const errors: ScanError[] = [];
-  let checked: ScanReport | undefined;
-  if (due.length > 0) {
-    try {
-      checked = await withLease(deps.lease, { ...deps.leaseRequest, clock, log }, () =>
-        runFocusedCheck(
-          settings,
-          target,
+  const leased =
+    due.length > 0
+      ? await underLeaseOrReturned(
+          due.map(({ message }) => message),
           { ...deps, log },
-          due.map(({ notice }) => notice.functionName),
-        ),
-      );
-    } catch (error) {
-      if (!(error instanceof LeaseUnavailableError)) throw error;
-      failures.push(...due.map(({ message }) => ({ itemIdentifier: message.messageId })));
-      errors.push({ phase: 'collect', source: 'RunLease', code: error.name, message: error.message });
-      log({ phase: 'lease', error: error.message, returnedToQueue: due.length });
-    }
-  }
+          () =>
+            runFocusedCheck(
+              settings,
+              target,
+              { ...deps, log },
+              due.map(({ notice }) => notice.functionName),
+            ),
+        )
+      : undefined;
+  const checked = leased?.result;
+  const failures: SQSBatchItemFailure[] = [...(leased?.failures ?? [])];
+  const errors: ScanError[] = [...(leased?.errors ?? [])];
 
   const { queueUrl } = deps;
   if (queueUrl !== undefined) {
@@ -146,6 +144,41 @@ export async function checkPendingRecords(
       throttledCalls: budget.throttledCalls,
       durationMs: clock.now() - startedAt,
     },
+    ...(checked?.newFindingKinds ? { newFindingKinds: checked.newFindingKinds } : {}),
   };
   return { batchItemFailures: failures, report };
+}
+
+/** What became of work that needs the run lease: its result, or the messages SQS must deliver again, and why. */
+export interface LeasedWork<T> {
+  /** Undefined when the lease stayed taken and the work did not run. */
+  readonly result?: T;
+  readonly failures: readonly SQSBatchItemFailure[];
+  readonly errors: readonly ScanError[];
+}
+
+/**
+ * Runs `work` under the run lease. When another run keeps the lease for the whole wait, the work does not run and
+ * `messages` are returned as batch item failures, to come back after the queue's visibility timeout.
+ */
+export async function underLeaseOrReturned<T>(
+  messages: readonly QueueMessage[],
+  deps: Pick<PendingCheckDependencies, 'lease' | 'leaseRequest' | 'clock' | 'log'>,
+  work: () => Promise<T>,
+): Promise<LeasedWork<T>> {
+  const { clock, log } = deps;
+  try {
+    return {
+      result: await withLease(deps.lease, { ...deps.leaseRequest, clock, log }, work),
+      failures: [],
+      errors: [],
+    };
+  } catch (error) {
+    if (!(error instanceof LeaseUnavailableError)) throw error;
+    log({ phase: 'lease', error: error.message, returnedToQueue: messages.length });
+    return {
+      failures: messages.map((message) => ({ itemIdentifier: message.messageId })),
+      errors: [{ phase: 'collect', source: 'RunLease', code: error.name, message: error.message }],
+    };
+  }
 }

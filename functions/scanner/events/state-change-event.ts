@@ -33,12 +33,7 @@ export function functionNameFromArn(arn: string): string | undefined {
  * is not JSON or names no function (such a message can never be checked, so it is dropped, not retried).
  */
 export function parseStateChangeEvent(body: string): StateChangeNotice | undefined {
-  let event: unknown;
-  try {
-    event = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
+  const event = parseMessageBody(body);
   if (!isRecord(event)) return undefined;
   const detailName = isRecord(event.detail) ? event.detail.functionName : undefined;
   const [firstResource] = Array.isArray(event.resources) ? event.resources : [];
@@ -72,6 +67,16 @@ export function redelaySeconds(due: number, now: number): number {
   return Math.min(Math.max(Math.ceil((due - now) / 1000), 0), MAX_DELAY_SECONDS);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A queue message's body as JSON; undefined when it is not JSON (such a message is dropped, never retried). */
+export function parseMessageBody(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a parsed JSON value is an object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

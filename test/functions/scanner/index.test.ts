@@ -253,6 +253,68 @@ describe('scanner handler', () => {
     expect(output.emfDocuments()).toHaveLength(7);
   });
 
+  test("an alarm's run that finds nothing asks for a follow-up a minute later, which the queue's batch runs", async () => {
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'follow-up' });
+    const handler = await coldStart({
+      SENTINEL_SETTINGS: JSON.stringify({}),
+      ALERT_TOPIC_ARN: TOPIC,
+      STATE_TABLE_NAME: await dynamo.createStateTable(),
+      PENDING_CHECK_QUEUE_URL: QUEUE_URL,
+    });
+    const alarmName = 'LambdaSentinel-Sentinel-trigger-throttles';
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000;
+    const output = captureLambdaOutput();
+
+    await handler(
+      {
+        'detail-type': 'CloudWatch Alarm State Change',
+        source: 'aws.cloudwatch',
+        time: new Date(minute + 90_000).toISOString(),
+        detail: {
+          alarmName,
+          state: {
+            value: 'ALARM',
+            reasonData: JSON.stringify({
+              evaluatedDatapoints: [{ timestamp: new Date(minute).toISOString() }],
+            }),
+          },
+        },
+      },
+      context,
+    );
+
+    const sent = sqsMock.commandCalls(SendMessageCommand).map(({ args: [{ input }] }) => input);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.QueueUrl).toBe(QUEUE_URL);
+    expect(sent[0]?.DelaySeconds).toBe(60);
+    expect(JSON.parse(sent[0]?.MessageBody ?? '{}')).toEqual({
+      sentinelFollowUp: { alarmName, attempt: 1, windowLagMinutes: expect.any(Number) },
+    });
+
+    cloudwatchMock.resetHistory();
+    sqsMock.resetHistory();
+    const response = (await handler(
+      { Records: [{ messageId: 'follow-up-1', eventSource: 'aws:sqs', body: sent[0]?.MessageBody }] },
+      context,
+    )) as SQSBatchResponse;
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(lambdaMock.commandCalls(ListFunctionsCommand)).toHaveLength(0);
+    expect(cloudwatchMock.commandCalls(GetMetricDataCommand).length).toBeGreaterThan(0);
+    const next = sqsMock.commandCalls(SendMessageCommand).map(({ args: [{ input }] }) => input.MessageBody);
+    expect(next.map((body) => JSON.parse(body ?? '{}'))).toEqual([
+      { sentinelFollowUp: { alarmName, attempt: 2, windowLagMinutes: expect.any(Number) } },
+    ]);
+    // Both runs count as scans (they judge every metric kind), and each logs what its chain does next.
+    expect(dashboardValues(output, 'ScanCompleted')).toEqual([1, 1]);
+    expect(
+      output
+        .logRecords()
+        .filter((record) => record.phase === 'follow-up')
+        .map((record) => record.next),
+    ).toEqual([1, 2]);
+  });
+
   test('a bad environment fails with every problem named and sends no AWS call', async () => {
     const handler = await coldStart({
       SENTINEL_SETTINGS: JSON.stringify({ pendingMinutes: -1 }),
