@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { triggerAlarmName, type TriggerAlarm } from '../functions/scanner/events/alarm-trigger';
 
 /** What the trigger alarms need from the sentinel around them. */
 export interface AlarmTriggersProps {
@@ -47,7 +48,7 @@ export class AlarmTriggers extends Construct {
 
   constructor(scope: Construct, id: string, props: AlarmTriggersProps) {
     super(scope, id);
-    const name = (suffix: string) => `${props.alarmNamePrefix}-trigger-${suffix}`;
+    const name = (alarm: TriggerAlarm) => triggerAlarmName(props.alarmNamePrefix, alarm);
 
     const throttles = new cloudwatch.Alarm(this, 'Throttles', {
       alarmName: name('throttles'),

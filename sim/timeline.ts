@@ -25,7 +25,7 @@ import { DUE_MARGIN_SECONDS, MAX_DELAY_SECONDS } from '../functions/scanner/even
 import type { FindingKind } from '../functions/scanner/model';
 import { runScan, type ScanDependencies, type ScanTarget } from '../functions/scanner/run-scan';
 import type { SentinelSettings } from '../functions/scanner/settings';
-import { LeaseUnavailableError, withLease } from '../functions/scanner/state/lease';
+import { LEASE_WAIT_MS, LeaseUnavailableError, withLease } from '../functions/scanner/state/lease';
 import { functionArn, type SimAccountModel } from './account-model';
 import { TriggerAlarmEvaluator, type AlarmEvaluation, type AlarmEvaluatorOptions } from './alarm-evaluator';
 import { MemoryStateStore } from './memory-state-store';
@@ -236,7 +236,12 @@ export async function runTimeline(options: TimelineOptions): Promise<TimelineRes
       newActionId: () => `timeline-${id}-action-${(actions += 1)}`,
     };
   };
-  const leaseRequest = () => ({ holder: `invocation-${invocations}`, holdMs: SCANNER_TIMEOUT_MS });
+  // As index.ts asks for it: the schedule's runs wait LEASE_WAIT_MS.scheduled, every other run is focused.
+  const leaseRequest = (trigger: TimelineTrigger) => ({
+    holder: `invocation-${invocations}`,
+    holdMs: SCANNER_TIMEOUT_MS,
+    waitMs: trigger === 'schedule' ? LEASE_WAIT_MS.scheduled : LEASE_WAIT_MS.focused,
+  });
 
   const tasks: Promise<void>[] = [];
   const at = (time: number, work: () => Promise<void>) => {
@@ -257,7 +262,7 @@ export async function runTimeline(options: TimelineOptions): Promise<TimelineRes
   ): Promise<void> => {
     const startedAt = clock.now();
     const deps = dependencies();
-    return withLease(store, { ...leaseRequest(), clock }, () => work(deps)).then(
+    return withLease(store, { ...leaseRequest(trigger), clock }, () => work(deps)).then(
       () => {
         runs.push({ trigger, startedAt, endedAt: clock.now(), outcome: 'ran', ...(alarm ? { alarm } : {}) });
       },
@@ -314,7 +319,7 @@ export async function runTimeline(options: TimelineOptions): Promise<TimelineRes
       sqs: queue,
       queueUrl,
       lease: store,
-      leaseRequest: leaseRequest(),
+      leaseRequest: leaseRequest(followUp ? 'follow-up' : 'pending-check'),
     }).then((outcome) => {
       const taken = outcome.batchItemFailures.length > 0;
       runs.push({

@@ -17,7 +17,7 @@ import type { RunKind } from './observe/emf';
 import { logPhase, scannerLogger } from './observe/log-phase';
 import { publishRunMetrics, sentinelMetrics } from './observe/publish-run-metrics';
 import { runScan, type ScanClients, type ScanDependencies } from './run-scan';
-import { withLease } from './state/lease';
+import { LEASE_WAIT_MS, withLease } from './state/lease';
 import { DynamoStateStore } from './state/state-store';
 
 // Time kept back from the Lambda timeout to alert and save state after the last per-function check.
@@ -77,8 +77,13 @@ export async function handler(event: unknown, context: Context): Promise<ScanRep
     deadline: Date.now() + context.getRemainingTimeInMillis() - FINISHING_MARGIN_MS,
     newAlertId: randomUUID,
   };
-  // Held until released, or until this invocation's timeout, after which it cannot be running any more.
-  const leaseRequest = { holder: context.awsRequestId, holdMs: context.getRemainingTimeInMillis() };
+  // Held until released, or until this invocation's timeout, after which it cannot be running any more; every run
+  // but the schedule's is focused and waits longer for it.
+  const leaseRequest = (waitMs: number) => ({
+    holder: context.awsRequestId,
+    holdMs: context.getRemainingTimeInMillis(),
+    waitMs,
+  });
   const emit = (report: ScanReport, kind: RunKind) =>
     publishRunMetrics(metrics, { report, kind, sentinel: context.functionName });
 
@@ -89,7 +94,7 @@ export async function handler(event: unknown, context: Context): Promise<ScanRep
       ...deps,
       sqs,
       lease: stateStore,
-      leaseRequest,
+      leaseRequest: leaseRequest(LEASE_WAIT_MS.focused),
       ...queue,
     });
     emit(outcome.report, outcome.kind);
@@ -102,7 +107,8 @@ export async function handler(event: unknown, context: Context): Promise<ScanRep
     deps.log({ phase: 'trigger', ignored: 'an alarm state change other than ALARM' });
     return { findings: [], actions: [], errors: [], stats: NOTHING_DONE };
   }
-  const report = await withLease(stateStore, { ...leaseRequest, clock, log: deps.log }, async () =>
+  const waitMs = alarm ? LEASE_WAIT_MS.focused : LEASE_WAIT_MS.scheduled;
+  const report = await withLease(stateStore, { ...leaseRequest(waitMs), clock, log: deps.log }, async () =>
     alarm
       ? (await runAlarmScan(alarm, settings, target, { ...deps, sqs, ...queue })).report
       : runScan(settings, target, deps),

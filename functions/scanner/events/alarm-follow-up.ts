@@ -13,7 +13,13 @@ import { DELIVERY_DELAY_MINUTES } from '../collect/metric-queries';
 import type { FindingKind, ScanError, ScanReport } from '../model';
 import { runScan, type ScanDependencies, type ScanTarget } from '../run-scan';
 import type { SentinelSettings } from '../settings';
-import { focusedWindowEnd, parseAlarmTrigger, wholeMinute, type AlarmTrigger } from './alarm-trigger';
+import {
+  focusedWindowEnd,
+  kindsAnswering,
+  parseAlarmTrigger,
+  wholeMinute,
+  type AlarmTrigger,
+} from './alarm-trigger';
 import { isRecord, parseMessageBody } from './state-change-event';
 
 /** How long after a run that found nothing its follow-up starts: one more minute of data has arrived by then. */
@@ -24,17 +30,6 @@ export const FOLLOW_UP_DELAY_SECONDS = 60;
  * judges whatever is still there; more would only repeat the schedule's work while the alarm stays in ALARM.
  */
 export const MAX_FOLLOW_UPS = 4;
-
-/**
- * How long a follow-up waits for the run lease (a state-change check waits a minute). A scheduled scan of 10,000
- * functions holds it for a minute and a half or more, and a follow-up given back to the queue would return only
- * after the visibility timeout (5.5 minutes), after the next scheduled run: it is worth waiting out one scan, and the
- * scanner's 5-minute timeout leaves the metric-focused run, which takes seconds, room after the wait.
- */
-export const FOLLOW_UP_LEASE_WAIT_MS = 150_000;
-
-/** The finding kinds a metric-focused run is for: a new one of these means the alarm has been answered. */
-export const METRIC_KINDS: readonly FindingKind[] = ['concurrency-hog', 'recursive-loop', 'pc-spillover'];
 
 const MINUTE_MS = 60_000;
 
@@ -58,7 +53,7 @@ export interface AlarmRun {
 }
 
 /** Why a chain ends with this run. */
-export type FollowUpStop = 'metric-finding-raised' | 'attempts-used-up' | 'no-queue';
+export type FollowUpStop = 'alarm-answered' | 'attempts-used-up' | 'no-queue';
 
 /** What a chain does after one of its runs: send the next follow-up, or stop and why. */
 export type FollowUpDecision =
@@ -129,8 +124,9 @@ export function followUpRun(requests: readonly FollowUpRequest[], now: number): 
 }
 
 /**
- * Whether a chain asks for another run after one that raised `newFindingKinds`: not once a new metric finding was
- * raised (the alarm has its answer), nor after the last attempt, nor where there is no queue to carry the message.
+ * Whether a chain asks for another run after one that raised `newFindingKinds`: not once a new finding answers its
+ * alarm (kindsAnswering: new spillover does not answer the throttles alarm), nor after the last attempt, nor where
+ * there is no queue to carry the message.
  */
 export function planFollowUp(
   chain: FollowUpRequest,
@@ -138,8 +134,8 @@ export function planFollowUp(
   queueConfigured: boolean,
 ): FollowUpDecision {
   const { alarmName } = chain;
-  if (newFindingKinds.some((kind) => METRIC_KINDS.includes(kind)))
-    return { alarmName, send: false, reason: 'metric-finding-raised' };
+  if (newFindingKinds.some((kind) => kindsAnswering(alarmName).includes(kind)))
+    return { alarmName, send: false, reason: 'alarm-answered' };
   if (chain.attempt >= MAX_FOLLOW_UPS) return { alarmName, send: false, reason: 'attempts-used-up' };
   if (!queueConfigured) return { alarmName, send: false, reason: 'no-queue' };
   const next: FollowUpRequest = { ...chain, attempt: chain.attempt + 1 };

@@ -5,6 +5,34 @@
  * minute's data, so waiting for it would only delay the alert.
  */
 import { DELIVERY_DELAY_MINUTES } from '../collect/metric-queries';
+import type { FindingKind } from '../model';
+
+/**
+ * The trigger alarms by the end of their names (lib/alarm-triggers.ts names each `<prefix>-trigger-<suffix>`), with
+ * the findings that answer each: throttles come from a hog draining the pool or a loop running into its own limit,
+ * a surge of invocations from a loop or a hog, spillover only from spillover.
+ */
+export const TRIGGER_ALARMS = {
+  throttles: ['concurrency-hog', 'recursive-loop'],
+  'invocation-surge': ['recursive-loop', 'concurrency-hog'],
+  spillover: ['pc-spillover'],
+} as const satisfies Record<string, readonly FindingKind[]>;
+
+/** The end of a trigger alarm's name. */
+export type TriggerAlarm = keyof typeof TRIGGER_ALARMS;
+
+/** A trigger alarm's name in the stack whose alarm names start with `prefix`. */
+export function triggerAlarmName(prefix: string, alarm: TriggerAlarm): string {
+  return `${prefix}-trigger-${alarm}`;
+}
+
+/** The findings that answer the alarm named `alarmName`; for a name that is none of them, every metric kind. */
+export function kindsAnswering(alarmName: string): readonly FindingKind[] {
+  const alarm = (Object.keys(TRIGGER_ALARMS) as TriggerAlarm[]).find((suffix) =>
+    alarmName.endsWith(`-trigger-${suffix}`),
+  );
+  return alarm ? TRIGGER_ALARMS[alarm] : [...new Set(Object.values(TRIGGER_ALARMS).flat())];
+}
 
 /** Why a metric-focused run was started, and the minute its window ends at. */
 export interface AlarmTrigger {

@@ -8,13 +8,7 @@ import { NOTHING_DONE, type FindingKind, type ScanReport } from '../model';
 import type { RunKind } from '../observe/emf';
 import type { ScanTarget } from '../run-scan';
 import type { SentinelSettings } from '../settings';
-import {
-  FOLLOW_UP_LEASE_WAIT_MS,
-  followUpRun,
-  parseFollowUp,
-  runAlarmScan,
-  type FollowUpRequest,
-} from './alarm-follow-up';
+import { followUpRun, parseFollowUp, runAlarmScan, type FollowUpRequest } from './alarm-follow-up';
 import {
   checkPendingRecords,
   underLeaseOrReturned,
@@ -73,13 +67,9 @@ export async function handleQueueBatch(
     phase: 'events',
     followUps: followUps.map(({ request }) => ({ alarm: request.alarmName, attempt: request.attempt })),
   });
-  const leaseRequest = {
-    ...deps.leaseRequest,
-    waitMs: Math.max(deps.leaseRequest.waitMs ?? 0, FOLLOW_UP_LEASE_WAIT_MS),
-  };
   const leased = await underLeaseOrReturned(
     followUps.map(({ message }) => message),
-    { ...deps, leaseRequest, log },
+    { ...deps, log },
     async () => {
       // Read once the lease is held: a run that waited for it reads a minute that arrived meanwhile.
       const run = followUpRun(

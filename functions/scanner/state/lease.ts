@@ -5,13 +5,17 @@ import type { RunLease } from './state-model';
 export interface LeaseRequest {
   /** Unique per invocation (Lambda's request id). */
   readonly holder: string;
-  /** How long the lease is held unless released: the invocation's remaining time, after which it is dead anyway. */
+  /**
+   * How long the lease is held unless released, counted from the first ask: the invocation's remaining time, after
+   * which it is dead anyway. A lease granted after a wait expires that much sooner, so that an invocation that dies
+   * holding it does not keep other runs out past its own timeout.
+   */
   readonly holdMs: number;
   /** Time source for the lease's times and the waits between attempts. */
   readonly clock: Clock;
   /**
-   * How long to keep asking while another run holds the lease.
-   * @default 60_000 - a focused check takes seconds, a scan of 10,000 functions about two minutes
+   * How long to keep asking while another run holds the lease (LEASE_WAIT_MS has the wait for each kind of run).
+   * @default LEASE_WAIT_MS.scheduled
    */
   readonly waitMs?: number;
   /**
@@ -34,18 +38,28 @@ export class LeaseUnavailableError extends Error {
   }
 }
 
-const DEFAULT_WAIT_MS = 60_000;
+/**
+ * How long a run waits for the lease, by what started it.
+ * - A scheduled scan waits a minute: a scan that still finds the lease taken after that is behind another scan (a
+ *   schedule faster than the scans), and failing lets Lambda retry it.
+ * - A focused run (an alarm's run, its follow-ups, a state-change check) takes seconds and exists to be quick: it
+ *   waits out a whole scan of 10,000 functions, which holds the lease for a minute and a half or more. Given up, an
+ *   alarm's run would come back only with Lambda's retry and a queued message after the visibility timeout (5.5
+ *   minutes), by when the schedule has run anyway. The scanner's 5-minute timeout leaves the run room after the wait.
+ */
+export const LEASE_WAIT_MS = { scheduled: 60_000, focused: 150_000 } as const;
+
 const DEFAULT_POLL_MS = 2_000;
 
 /** Asks for the lease until it is granted or the wait is over; true when this invocation holds it. */
 export async function acquireLease(lease: RunLease, request: LeaseRequest): Promise<boolean> {
   const { clock, holder, holdMs } = request;
-  const waitMs = request.waitMs ?? DEFAULT_WAIT_MS;
+  const waitMs = request.waitMs ?? LEASE_WAIT_MS.scheduled;
   const pollMs = request.pollMs ?? DEFAULT_POLL_MS;
-  const giveUpAt = clock.now() + waitMs;
+  const askedAt = clock.now();
+  const giveUpAt = askedAt + waitMs;
   for (;;) {
-    const now = clock.now();
-    if (await lease.tryAcquireLease({ holder, now, expiresAt: now + holdMs })) return true;
+    if (await lease.tryAcquireLease({ holder, now: clock.now(), expiresAt: askedAt + holdMs })) return true;
     const left = giveUpAt - clock.now();
     if (left <= 0) return false;
     await clock.sleep(Math.min(pollMs, left));

@@ -10,6 +10,7 @@ import {
 
 const THROTTLES = 'LambdaSentinel-Sentinel-trigger-throttles';
 const SURGE = 'LambdaSentinel-Sentinel-trigger-invocation-surge';
+const SPILLOVER = 'LambdaSentinel-Sentinel-trigger-spillover';
 const NOW = Date.parse('2030-01-15T12:04:20.000Z');
 const at = (iso: string) => Date.parse(iso);
 
@@ -48,16 +49,32 @@ describe('planFollowUp', () => {
     expect(planFollowUp(chain, ['failed-state', 'stuck-pending'], true)).toMatchObject({ send: true });
   });
 
-  it.each(['concurrency-hog', 'recursive-loop', 'pc-spillover'] as const)(
-    'stops once the run raised a new %s',
-    (kind) => {
-      expect(planFollowUp({ ...chain, attempt: 2 }, ['failed-state', kind], true)).toEqual({
-        alarmName: THROTTLES,
-        send: false,
-        reason: 'metric-finding-raised',
-      });
-    },
-  );
+  it.each([
+    [THROTTLES, 'concurrency-hog'],
+    [THROTTLES, 'recursive-loop'],
+    [SURGE, 'recursive-loop'],
+    [SURGE, 'concurrency-hog'],
+    [SPILLOVER, 'pc-spillover'],
+    ['a-hand-named-alarm', 'pc-spillover'],
+  ] as const)('stops the chain of %s once the run raised a new %s', (alarmName, kind) => {
+    expect(planFollowUp({ ...chain, alarmName, attempt: 2 }, ['failed-state', kind], true)).toEqual({
+      alarmName,
+      send: false,
+      reason: 'alarm-answered',
+    });
+  });
+
+  it.each([
+    [THROTTLES, 'pc-spillover'],
+    [SURGE, 'pc-spillover'],
+    [SPILLOVER, 'concurrency-hog'],
+    [SPILLOVER, 'recursive-loop'],
+  ] as const)('keeps the chain of %s going after a new %s, which does not answer it', (alarmName, kind) => {
+    expect(planFollowUp({ ...chain, alarmName }, [kind], true)).toMatchObject({
+      send: true,
+      next: { alarmName, attempt: 1 },
+    });
+  });
 
   it(`stops after the last of ${MAX_FOLLOW_UPS} follow-ups`, () => {
     expect(planFollowUp({ ...chain, attempt: MAX_FOLLOW_UPS - 1 }, [], true)).toMatchObject({

@@ -2,7 +2,6 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { RequestBudget } from '../../../../functions/scanner/aws/request-budget';
 import {
-  FOLLOW_UP_LEASE_WAIT_MS,
   MAX_FOLLOW_UPS,
   followUpBody,
   parseFollowUp,
@@ -10,6 +9,7 @@ import {
 } from '../../../../functions/scanner/events/alarm-follow-up';
 import { handleQueueBatch, type QueueBatchOutcome } from '../../../../functions/scanner/events/queue-batch';
 import { DEFAULT_SETTINGS } from '../../../../functions/scanner/settings';
+import { LEASE_WAIT_MS } from '../../../../functions/scanner/state/lease';
 import { EXPECTED_FINDINGS, troubledAccount } from '../../../../sim/generators';
 import { MemoryStateStore } from '../../../../sim/memory-state-store';
 import { SimulatedAccount } from '../../../../sim/simulated-account';
@@ -56,7 +56,7 @@ async function deliver(
         sqs: new SQSClient({ region: model.region }),
         queueUrl: QUEUE_URL,
         lease: store,
-        leaseRequest: { holder: 'this-invocation', holdMs: 300_000 },
+        leaseRequest: { holder: 'this-invocation', holdMs: 300_000, waitMs: LEASE_WAIT_MS.focused },
       },
     ),
   );
@@ -99,7 +99,7 @@ describe('handleQueueBatch with alarm follow-ups (simulated account)', () => {
     expect(account.usage.apiCalls.ListFunctions ?? 0).toBe(0);
     expect(account.usage.apiCalls.GetMetricData).toBeGreaterThan(0);
     expect(sentFollowUps()).toEqual([]);
-    expectChainStopped(logs, 'metric-finding-raised');
+    expectChainStopped(logs, 'alarm-answered');
   }, 20_000);
 
   it('asks for the next follow-up a minute later when the run finds nothing yet', async () => {
@@ -135,7 +135,7 @@ describe('handleQueueBatch with alarm follow-ups (simulated account)', () => {
     expect(logs).toContainEqual(expect.objectContaining({ phase: 'events', dropped: ['message-0'] }));
   }, 20_000);
 
-  it('gives the follow-up back to the queue when another run keeps the lease past its longer wait', async () => {
+  it("gives the follow-up back to the queue when another run keeps the lease past a focused run's wait", async () => {
     const store = new MemoryStateStore();
     await store.tryAcquireLease({
       holder: 'a-scheduled-scan',
@@ -147,7 +147,7 @@ describe('handleQueueBatch with alarm follow-ups (simulated account)', () => {
 
     expect(outcome.batchItemFailures).toEqual([{ itemIdentifier: 'message-0' }]);
     expect(outcome.report.errors).toEqual([expect.objectContaining({ source: 'RunLease' })]);
-    expect(outcome.report.errors[0]?.message).toContain(`${FOLLOW_UP_LEASE_WAIT_MS / 1000} s`);
+    expect(outcome.report.errors[0]?.message).toContain(`${LEASE_WAIT_MS.focused / 1000} s`);
     expect(account.usage.apiCalls).toEqual({});
     expect(sentFollowUps()).toEqual([]);
   }, 20_000);

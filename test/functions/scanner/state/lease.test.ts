@@ -1,4 +1,4 @@
-import { LeaseUnavailableError, withLease } from '../../../../functions/scanner/state/lease';
+import { LEASE_WAIT_MS, LeaseUnavailableError, withLease } from '../../../../functions/scanner/state/lease';
 import { DynamoStateStore } from '../../../../functions/scanner/state/state-store';
 import { startDynalite, type LocalDynamo } from '../../../support/dynalite';
 import { VirtualClock } from '../../../support/virtual-clock';
@@ -73,6 +73,28 @@ describe('withLease (DynamoStateStore against dynalite, virtual clock)', () => {
     await expect(outcome).rejects.toThrow('another run held the lease for the whole 60 s wait');
     expect(work).not.toHaveBeenCalled();
     expect(clock.now() - start).toBe(60_000);
+  });
+
+  test('a lease granted after a wait expires when its invocation times out, not a full hold after the grant', async () => {
+    await store.tryAcquireLease({ holder: 'scan', now: start, expiresAt: start + 40_000 });
+    const claims: { now: number; expiresAt: number }[] = [];
+    const recorded = {
+      tryAcquireLease: async (claim: { holder: string; now: number; expiresAt: number }) => {
+        const taken = await store.tryAcquireLease(claim);
+        claims.push({ now: claim.now, expiresAt: claim.expiresAt });
+        return taken;
+      },
+      releaseLease: (holder: string) => store.releaseLease(holder),
+    };
+
+    const grantedAt = await clock.run(() =>
+      withLease(recorded, { ...request('check'), waitMs: LEASE_WAIT_MS.focused }, async () => clock.now()),
+    );
+
+    expect(grantedAt - start).toBeGreaterThan(40_000);
+    expect(claims.length).toBeGreaterThan(1);
+    // Every ask, the granted one included, claims the lease only until the asking invocation's own end.
+    expect(new Set(claims.map((claim) => claim.expiresAt))).toEqual(new Set([start + HOLD_MS]));
   });
 
   test('releases the lease when the work fails, so the next run need not wait for it to expire', async () => {
