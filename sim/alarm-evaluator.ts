@@ -23,10 +23,8 @@
  *   runs, which makes measured latencies longer, not shorter.
  */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { TriggerAlarm } from '../functions/scanner/events/alarm-trigger';
 import type { MetricStore } from './metric-store';
-
-/** The three trigger alarms, as lib/alarm-triggers.ts names them after its prefix. */
-export type TriggerAlarmName = 'throttles' | 'invocation-surge' | 'spillover';
 
 /** Minutes before an evaluation in which CloudWatch looks for the newest datapoints of a one-minute alarm. */
 export const EVALUATION_RANGE_MINUTES = 5;
@@ -46,7 +44,7 @@ const WEEK_MS = 7 * DAY_MS;
 
 /** One alarm's evaluation: its state after it and, for the event, the datapoint it judged. */
 export interface AlarmEvaluation {
-  readonly alarm: TriggerAlarmName;
+  readonly alarm: TriggerAlarm;
   readonly state: 'OK' | 'ALARM';
   /** Epoch milliseconds of the evaluation. */
   readonly evaluatedAt: number;
@@ -144,7 +142,7 @@ function meanAndDeviation(samples: readonly number[]): { mean: number; deviation
  */
 export class TriggerAlarmEvaluator {
   private readonly series: Record<'throttles' | 'invocations' | 'spillover', DeliveredSeries>;
-  private readonly states = new Map<TriggerAlarmName, 'OK' | 'ALARM'>();
+  private readonly states = new Map<TriggerAlarm, 'OK' | 'ALARM'>();
   private readonly offsetMs: number;
 
   constructor(metrics: MetricStore, options: AlarmEvaluatorOptions = {}) {
@@ -211,7 +209,7 @@ export class TriggerAlarmEvaluator {
 
   /** Throttles or spillover: the newest datapoint in the range at 1 or more; none present is not breaching. */
   private threshold(
-    alarm: TriggerAlarmName,
+    alarm: TriggerAlarm,
     series: DeliveredSeries,
     rangeStart: number,
     rangeEnd: number,

@@ -19,6 +19,7 @@
 import { SQSClient, type SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { RequestBudget } from '../functions/scanner/aws/request-budget';
 import { alarmRun, parseFollowUp, runAlarmScan } from '../functions/scanner/events/alarm-follow-up';
+import { triggerAlarmName } from '../functions/scanner/events/alarm-trigger';
 import type { QueueMessage } from '../functions/scanner/events/pending-checks';
 import { handleQueueBatch } from '../functions/scanner/events/queue-batch';
 import { DUE_MARGIN_SECONDS, MAX_DELAY_SECONDS } from '../functions/scanner/events/state-change-event';
@@ -128,7 +129,23 @@ export function pendingCheckDelaySeconds(pendingMinutes: number): number {
   return Math.min(Math.ceil(pendingMinutes * 60) + DUE_MARGIN_SECONDS, MAX_DELAY_SECONDS);
 }
 
-const isoSeconds = (epoch: number) => new Date(epoch).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** An event as EventBridge delivers it: the envelope every AWS event shares around its `detail`. */
+function eventBridgeEvent(
+  model: Pick<SimAccountModel, 'accountId' | 'region'>,
+  event: { id: string; detailType: string; source: string; at: number; resources: string[]; detail: unknown },
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id: event.id,
+    'detail-type': event.detailType,
+    source: event.source,
+    account: model.accountId,
+    time: new Date(event.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: model.region,
+    resources: event.resources,
+    detail: event.detail,
+  };
+}
 
 /** The "CloudWatch Alarm State Change" event EventBridge hands the scanner for an alarm's change into ALARM. */
 export function alarmStateChangeEvent(
@@ -141,14 +158,11 @@ export function alarmStateChangeEvent(
     change.datapointAt === undefined
       ? []
       : [{ timestamp: new Date(change.datapointAt).toISOString(), sampleCount: 1, value: change.value ?? 0 }];
-  return {
-    version: '0',
+  return eventBridgeEvent(model, {
     id: `alarm-${change.alarm}-${change.evaluatedAt}`,
-    'detail-type': 'CloudWatch Alarm State Change',
+    detailType: 'CloudWatch Alarm State Change',
     source: 'aws.cloudwatch',
-    account: model.accountId,
-    time: isoSeconds(change.evaluatedAt),
-    region: model.region,
+    at: change.evaluatedAt,
     resources: [`arn:aws:cloudwatch:${model.region}:${model.accountId}:alarm:${alarmName}`],
     detail: {
       alarmName,
@@ -167,23 +181,20 @@ export function alarmStateChangeEvent(
       },
       previousState: { value: 'OK' },
     },
-  };
+  });
 }
 
 /** Lambda's "Lambda Function State Change" event for a function that entered Pending. */
 export function stateChangeEvent(model: SimAccountModel, change: StateChangeAt): Record<string, unknown> {
   const arn = functionArn(model, change.functionName);
-  return {
-    version: '0',
+  return eventBridgeEvent(model, {
     id: `state-${change.functionName}-${change.at}`,
-    'detail-type': 'Lambda Function State Change',
+    detailType: 'Lambda Function State Change',
     source: 'aws.lambda',
-    account: model.accountId,
-    time: isoSeconds(change.at),
-    region: model.region,
+    at: change.at,
     resources: [arn],
     detail: { functionName: change.functionName, functionArn: arn, state: 'Pending' },
-  };
+  });
 }
 
 /** Runs the timeline (see the file comment) and answers what was published, when, and by which invocations. */
@@ -352,13 +363,14 @@ export async function runTimeline(options: TimelineOptions): Promise<TimelineRes
     }
     if (options.alarms ?? true) {
       const evaluator = new TriggerAlarmEvaluator(account.metrics, options.alarmEvaluation);
-      const prefix = 'LambdaSentinel-Sentinel-trigger';
+      // The alarms' names in the stack `cdk deploy` creates.
+      const prefix = 'LambdaSentinel-Sentinel';
       for (let minute = Math.ceil(from / MINUTE_MS) * MINUTE_MS; minute < until; minute += MINUTE_MS) {
         await clock.sleep(evaluator.evaluationTime(minute) - clock.now());
         if (shouldStop()) break;
         for (const change of evaluator.changesIntoAlarm(clock.now())) {
           alarmChanges.push(change);
-          const alarmName = `${prefix}-${change.alarm}`;
+          const alarmName = triggerAlarmName(prefix, change.alarm);
           const event = alarmStateChangeEvent(model, alarmName, change);
           at(clock.now() + INVOCATION_DELAY_MS, () => alarmStarted(alarmName, event));
         }

@@ -12,7 +12,7 @@ import { alarmRun, runAlarmScan } from './events/alarm-follow-up';
 import { isAlarmStateChange } from './events/alarm-trigger';
 import { isSqsEvent } from './events/pending-checks';
 import { handleQueueBatch } from './events/queue-batch';
-import { NOTHING_DONE, systemClock, type ScanReport } from './model';
+import { EMPTY_REPORT, systemClock, type ScanReport } from './model';
 import type { RunKind } from './observe/emf';
 import { logPhase, scannerLogger } from './observe/log-phase';
 import { publishRunMetrics, sentinelMetrics } from './observe/publish-run-metrics';
@@ -105,7 +105,7 @@ export async function handler(event: unknown, context: Context): Promise<ScanRep
   if (isAlarmStateChange(event) && !alarm) {
     // The rule forwards ALARM only; an alarm's return to OK (or a hand-made event) asks for no run.
     deps.log({ phase: 'trigger', ignored: 'an alarm state change other than ALARM' });
-    return { findings: [], actions: [], errors: [], stats: NOTHING_DONE };
+    return EMPTY_REPORT;
   }
   const waitMs = alarm ? LEASE_WAIT_MS.focused : LEASE_WAIT_MS.scheduled;
   const report = await withLease(stateStore, { ...leaseRequest(waitMs), clock, log: deps.log }, async () =>

@@ -479,6 +479,9 @@ export interface ScanReport {
   readonly newFindingKinds?: readonly FindingKind[];
 }
 
+/** The report of a run that read and sent nothing. */
+export const EMPTY_REPORT: ScanReport = { findings: [], actions: [], errors: [], stats: NOTHING_DONE };
+
 /**
  * Sends AWS calls within the run's request budget: waits for its rate limit, retries throttling with
  * backoff, and counts every call by operation name (implemented by RequestBudget).

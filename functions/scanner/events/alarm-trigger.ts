@@ -26,12 +26,15 @@ export function triggerAlarmName(prefix: string, alarm: TriggerAlarm): string {
   return `${prefix}-trigger-${alarm}`;
 }
 
+/** Every kind some trigger alarm is answered by. */
+const METRIC_KINDS: readonly FindingKind[] = [...new Set(Object.values(TRIGGER_ALARMS).flat())];
+
 /** The findings that answer the alarm named `alarmName`; for a name that is none of them, every metric kind. */
 export function kindsAnswering(alarmName: string): readonly FindingKind[] {
   const alarm = (Object.keys(TRIGGER_ALARMS) as TriggerAlarm[]).find((suffix) =>
     alarmName.endsWith(`-trigger-${suffix}`),
   );
-  return alarm ? TRIGGER_ALARMS[alarm] : [...new Set(Object.values(TRIGGER_ALARMS).flat())];
+  return alarm ? TRIGGER_ALARMS[alarm] : METRIC_KINDS;
 }
 
 /** Why a metric-focused run was started, and the minute its window ends at. */

@@ -4,7 +4,7 @@
  * alarm's run (a metric-focused run, events/alarm-follow-up.ts). Anything else is dropped by the state-change path.
  */
 import type { SQSBatchItemFailure } from 'aws-lambda';
-import { NOTHING_DONE, type FindingKind, type ScanReport } from '../model';
+import { EMPTY_REPORT, NOTHING_DONE, type FindingKind, type ScanReport } from '../model';
 import type { RunKind } from '../observe/emf';
 import type { ScanTarget } from '../run-scan';
 import type { SentinelSettings } from '../settings';
@@ -57,7 +57,7 @@ export async function handleQueueBatch(
   if (followUps.length === 0) {
     return {
       batchItemFailures: checked?.batchItemFailures ?? [],
-      report: checked?.report ?? idle(),
+      report: checked?.report ?? EMPTY_REPORT,
       kind: 'check',
     };
   }
@@ -80,7 +80,7 @@ export async function handleQueueBatch(
     },
   );
   const followedUp: ScanReport = leased.result ?? {
-    ...idle(),
+    ...EMPTY_REPORT,
     errors: leased.errors,
     stats: { ...NOTHING_DONE, apiCalls: deps.budget.apiCalls, throttledCalls: deps.budget.throttledCalls },
   };
@@ -89,10 +89,6 @@ export async function handleQueueBatch(
     report: checked ? combined(checked.report, followedUp, deps, clock.now() - startedAt) : followedUp,
     kind: 'scan',
   };
-}
-
-function idle(): ScanReport {
-  return { findings: [], actions: [], errors: [], stats: NOTHING_DONE };
 }
 
 /** A focused check's and a follow-up run's reports as one: counts added, the invocation's calls and duration. */

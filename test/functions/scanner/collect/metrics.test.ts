@@ -201,13 +201,16 @@ describe('collectMetrics', () => {
     expect(metricsRequested).toBe(6 + 2);
   });
 
-  it('skips the spillover probe while earlier probes reach past where the next window starts, and says it did not look', async () => {
-    const spilling = windowSeries(
+  /** The `checkout:live` alias spilling 20 invocations every minute of the window. */
+  const checkoutSpilling = () =>
+    windowSeries(
       'ProvisionedConcurrencySpilloverInvocations',
       { FunctionName: 'checkout', Resource: 'checkout:live' },
       20,
     );
-    const fake = givenAccount([...regionSeries(), spilling]);
+
+  it('skips the spillover probe while earlier probes reach past where the next window starts, and says it did not look', async () => {
+    const fake = givenAccount([...regionSeries(), checkoutSpilling()]);
     // SCAN_AT is 14:30:20 (window from 14:12); the run at 14:25:20 probed through 14:22, and the next run's window
     // starts by 14:19 even if it comes up to two minutes late.
     const { result } = run({ spilloverProbedThrough: '2026-11-26T14:22:00.000Z' });
@@ -220,12 +223,7 @@ describe('collectMetrics', () => {
   });
 
   it('probes for spillover in a run a trigger alarm started, even where a scheduled run would skip it', async () => {
-    const spilling = windowSeries(
-      'ProvisionedConcurrencySpilloverInvocations',
-      { FunctionName: 'checkout', Resource: 'checkout:live' },
-      20,
-    );
-    const fake = givenAccount([...regionSeries(), spilling]);
+    const fake = givenAccount([...regionSeries(), checkoutSpilling()]);
     // The same record as above, which lets a scheduled run at 14:30:20 skip; the spillover alarm saw 14:28.
     const { result } = run({
       spilloverProbedThrough: '2026-11-26T14:22:00.000Z',
